@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tf1_reference._legacy import tf, tf1, rnn_cell
+from tf1_reference.session_model import SessionModel
 from tf1_reference.spec import DropoutSpec, LayerSpec, ResidualSpec, StackSpec
 
 _ACTIVATION_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
@@ -101,7 +102,7 @@ def _variable_name(variable: Any) -> str:
     return name[: -len(":0")] if name.endswith(":0") else name
 
 
-class ReferenceGraph:
+class ReferenceGraph(SessionModel):
     """A spec built into a TF1 graph with a live Session.
 
     Args:
@@ -140,19 +141,7 @@ class ReferenceGraph:
             self._gradient_tensors = None
             if with_gradients:
                 self._build_gradients()
-            self.trainable_variables = list(tf1.trainable_variables())
-            self.global_variables = list(tf1.global_variables())
-            self._initializer = tf1.global_variables_initializer()
-            self._saver = tf1.train.Saver(self.global_variables) if self.global_variables else None
-            # One feedable assign per variable, made before finalize() so that
-            # set_variables() adds nothing to the graph.
-            self._assign_feeds = {}
-            for variable in self.global_variables:
-                value = tf1.placeholder(variable.dtype.base_dtype, variable.shape)
-                self._assign_feeds[_variable_name(variable)] = (value, variable.assign(value))
-            self.graph.finalize()
-        self.session = tf1.Session(graph=self.graph)
-        self.session.run(self._initializer)
+            self._finish_graph()
 
     # --- graph construction -----------------------------------------------------------
 
@@ -411,35 +400,11 @@ class ReferenceGraph:
             loss=float(fetched["loss"]) if "loss" in fetched else None,
         )
 
-    # --- variables and checkpoints ----------------------------------------------------
+    # --- variables ------------------------------------------------------------------
 
     def variables(self) -> dict[str, np.ndarray]:
-        """``{name without ':0': value}`` of every global variable."""
-        values = self.session.run(self.global_variables)
-        return {_variable_name(v): value for v, value in zip(self.global_variables, values)}
-
-    def set_variables(self, values: dict[str, np.ndarray]) -> None:
-        """Load values by variable name; every variable must be given, with its shape."""
-        by_name = {_variable_name(v): v for v in self.global_variables}
-        unknown = sorted(set(values) - set(by_name))
-        missing = sorted(set(by_name) - set(values))
-        if unknown or missing:
-            raise ValueError(
-                f"Invalid `values`: expected exactly the graph's variables {sorted(by_name)}; "
-                f"unknown: {unknown}, missing: {missing}."
-            )
-        for name, variable in by_name.items():
-            value = np.asarray(values[name])
-            if tuple(value.shape) != tuple(variable.shape.as_list()):
-                raise ValueError(
-                    f"Invalid value for variable `{name}`: expected shape "
-                    f"{tuple(variable.shape.as_list())}, received {tuple(value.shape)}."
-                )
-        feed, assigns = {}, []
-        for name, (placeholder, assign) in self._assign_feeds.items():
-            feed[placeholder] = np.asarray(values[name], dtype=placeholder.dtype.as_numpy_dtype)
-            assigns.append(assign)
-        self.session.run(assigns, feed)
+        """``{name without ':0': value}`` of every variable (all are cell weights)."""
+        return self.get_variables()
 
     def randomize_variables(self, seed: int = 1, scale: float = 0.5) -> dict[str, np.ndarray]:
         """Replace every variable by seeded ``uniform(-scale, scale)`` values.
@@ -448,38 +413,11 @@ class ReferenceGraph:
         bias-layout mistake in a port; random biases expose it.
         """
         rng = np.random.default_rng(seed)
-        values = {
-            _variable_name(v): rng.uniform(-scale, scale, size=v.shape.as_list())
-            for v in self.global_variables
-        }
-        self.set_variables(values)
-        return self.variables()
-
-    def save_checkpoint(self, path: str | os.PathLike[str]) -> str:
-        """Write a real ``tf.compat.v1.train.Saver`` checkpoint (``.index``, ``.data``, ``.meta``).
-
-        Returns the checkpoint prefix, readable by ``tf.train.load_checkpoint``.
-        """
-        if self._saver is None:
-            raise ValueError("Cannot save a checkpoint: the graph has no variables.")
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        # Saver.save checks the *current* context: outside the graph it takes
-        # the eager path and refuses graph variables.
-        with self.graph.as_default():
-            return self._saver.save(self.session, path)
-
-    # --- lifetime ---------------------------------------------------------------------
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> "ReferenceGraph":
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
+        self.set_variables({
+            name: rng.uniform(-scale, scale, size=variable.shape.as_list())
+            for name, variable in self._model_variables.items()
+        })
+        return self.get_variables()
 
 
 def run_reference(
