@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-tf-dev
+STAMP := $(VENV)/.installed-tf-dev-backends
 
 .PHONY: test demo install clean
 
@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[tf,dev]'
+	$(PY) -m pip install --quiet -e '.[tf,dev,backends]'
 	touch $(STAMP)
 
 test: $(STAMP)
