@@ -109,3 +109,21 @@ print("tf_keras" in sys.modules, __import__("os").environ.get("TF_USE_LEGACY_KER
     max_diff, legacy = run.stdout.strip().splitlines()[-2:]
     assert legacy == "False None"  # no tf_keras, no legacy flag in the loading process
     assert float(max_diff) <= 2e-6  # float32 round-off, as in the equivalence suite
+
+
+def test_set_tf1_variables_refuses_missing_or_mismatched_weights_and_assigns_nothing():
+    spec = StackSpec(layers=(LayerSpec("lstm", 4), LayerSpec("gru", 3)))
+    variables = run_reference(spec).variables
+    port = StackPort(spec)
+    before = [w.copy() for w in port.get_weights()]
+    missing = {k: v for k, v in variables.items() if not k.endswith("candidate/bias")}
+    with pytest.raises(ValueError, match="Missing TF1 variable `rnn/multi_rnn_cell/cell_1/gru_cell/candidate/bias`"):
+        port.set_tf1_variables(missing)
+    for got, want in zip(port.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+    wrong_units = StackPort(StackSpec(layers=(LayerSpec("lstm", 4), LayerSpec("gru", 5))))
+    before = [w.copy() for w in wrong_units.get_weights()]
+    with pytest.raises(ValueError, match=r"expected shape \(4, 15\) \(from the spec\), received \(4, 9\)"):
+        wrong_units.set_tf1_variables(variables)
+    for got, want in zip(wrong_units.get_weights(), before):
+        np.testing.assert_array_equal(got, want)  # the (fitting) first layer was not loaded either

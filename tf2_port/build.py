@@ -406,6 +406,14 @@ class StackPort(keras.Model):
                 assignments.append((base_cell(cell), weights))
                 used.extend(names)
         for cell, weights in assignments:
+            for variable, value in zip(cell.weights, weights):
+                if tuple(variable.shape) != tuple(value.shape):
+                    raise ValueError(
+                        f"Invalid TF1 weights for `{variable.path}`: expected shape {tuple(variable.shape)} "
+                        f"(from the spec), received {tuple(value.shape)} (from the TF1 variables). "
+                        "Check the spec's units, num_proj and input_size against the checkpoint."
+                    )
+        for cell, weights in assignments:  # all checked first: nothing is assigned on error
             cell.set_weights(weights)
         return used
 
