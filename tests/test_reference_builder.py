@@ -302,7 +302,14 @@ NUMPY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("layer", NUMPY_CASES, ids=lambda layer: f"{layer.kind}-{id(layer) % 97}")
+def _layer_id(layer):
+    options = [f"{name}={getattr(layer, name)}" for name in ("activation", "forget_bias", "use_peepholes",
+                                                              "cell_clip", "num_proj", "proj_clip")
+               if getattr(layer, name) != getattr(LayerSpec(layer.kind, 1), name)]
+    return "-".join([layer.kind, *options])
+
+
+@pytest.mark.parametrize("layer", NUMPY_CASES, ids=_layer_id)
 def test_reference_matches_numpy_cell_equations(layer):
     spec = _spec(layer, dtype="float64", multi_rnn_cell=False)
     result = run_reference(spec)
