@@ -5,6 +5,7 @@ Never imports ``tf_keras`` or ``tf.compat.v1.nn.rnn_cell``; uses ``import keras`
 ``keras.saving.load_model`` can read ``.keras`` files written by the port.
 """
 
+from tf2_port import checkpoint  # registers CudnnGRUStackPort for .keras loading
 from tf2_port.build import StackPort, fast_form_supported, make_cell
 from tf2_port.cells import DropoutWrapperCell, ResidualCell, TF1LSTMCell
 from tf2_port.state import (
