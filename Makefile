@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-tf-dev-backends
 
-.PHONY: test demo install clean
+.PHONY: test demo install clean chromium
 
 install: $(STAMP)
 
@@ -15,11 +15,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[tf,dev,backends]'
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# tests/test_examples_reading.py renders the examples page in Debian's headless chromium.
+# Idempotent: installs only when absent (needs root, as on CI machines).
+chromium:
+	command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
 demo: $(STAMP)
-	$(PY) -m tf1_reference.demo
+	$(VENV)/bin/tf1-migrate demo
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,128 @@
+"""Runs before.py and after.py from the same weights, each in its own process, and returns the numbers.
+
+* TF1 side: ``before.py`` rewritten by ``tf1-migrate rewrite --level compat`` (the smallest change
+  that runs on TF 2.21: ``tf.compat.v1`` names, eager off, legacy Keras on), executed with
+  ``runpy`` so its module globals (``sess``, the placeholders, ``initial_state``, ...) can be
+  read without running its ``__main__`` training loop. Its variables get seeded random values
+  (a stand-in for a trained model), then one batch runs from a random non-zero state.
+* Keras side: ``after.py`` (the keras-level rewrite, written by hand until the keras level
+  exists) executed the same way in a process without ``TF_USE_LEGACY_KERAS``; the TF1
+  variables are converted with ``tf2_port.convert`` and loaded into its Keras 3 variables,
+  which live in the script's own ``tf.compat.v1`` graph and session.
+
+Each side runs in a child process because both scripts switch eager execution off globally.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+NUM_LAYERS, HIDDEN, BATCH, STEPS = 2, 32, 8, 20
+
+
+def _run_child(side: str, script: pathlib.Path, feed: dict, workdir: pathlib.Path) -> dict:
+    np.savez(workdir / f"{side}_in.npz", **feed)
+    env = {key: value for key, value in os.environ.items() if key != "TF_USE_LEGACY_KERAS"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    completed = subprocess.run(
+        [sys.executable, "-m", "examples.whole_script_rewrite.pair", side, str(script), str(workdir)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{script.name} failed ({side} side):\n{completed.stderr[-3000:]}")
+    with np.load(workdir / f"{side}_out.npz") as out:
+        return dict(out)
+
+
+def _lstm_state(arrays: dict, prefix: str) -> tuple:
+    """TF1's MultiRNNCell state: one (c, h) pair per layer."""
+    return tuple((arrays[f"{prefix}_c{i}"], arrays[f"{prefix}_h{i}"]) for i in range(NUM_LAYERS))
+
+
+def run_tf1(seed: int = 0) -> dict:
+    from migrate import rewrite_source
+
+    result = rewrite_source((HERE / "before.py").read_text(), level="compat", path="before.py")
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="whole_script_"))
+    script = workdir / "before_compat.py"
+    script.write_text(result.code)
+    rng = np.random.default_rng(seed)
+    feed = {"ids": rng.integers(0, 20, (BATCH, STEPS)), "seed": seed}
+    for i in range(NUM_LAYERS):
+        feed[f"c{i}"], feed[f"h{i}"] = rng.uniform(-1, 1, (2, BATCH, HIDDEN)).astype(np.float32)
+    out = _run_child("tf1", script, feed, workdir)
+    variables = {name[len("var:"):]: value for name, value in out.items() if name.startswith("var:")}
+    return {"inputs": feed["ids"], "initial_state": tuple((feed[f"c{i}"], feed[f"h{i}"]) for i in range(NUM_LAYERS)),
+            "outputs": out["logits"], "final_state": _lstm_state(out, "final"), "variables": variables,
+            "workdir": str(workdir)}
+
+
+def run_keras(tf1_run: dict) -> dict:
+    workdir = pathlib.Path(tf1_run["workdir"])
+    feed = {"ids": tf1_run["inputs"]}
+    for i, (c, h) in enumerate(tf1_run["initial_state"]):
+        feed[f"c{i}"], feed[f"h{i}"] = c, h
+    feed.update({f"var:{name}": value for name, value in tf1_run["variables"].items()})
+    out = _run_child("keras", HERE / "after.py", feed, workdir)
+    return {"outputs": out["logits"], "final_state": _lstm_state(out, "final")}
+
+
+# --- what runs in the child processes -------------------------------------------------------
+
+
+def _child(side: str, script: str, workdir: str) -> None:
+    import runpy
+
+    import tensorflow as tf
+
+    if side == "keras":
+        from tf2_port import convert
+    with np.load(os.path.join(workdir, f"{side}_in.npz")) as arrays:
+        feed_in = dict(arrays)
+    g = runpy.run_path(script, run_name="example")  # builds the graph and session; no training
+    sess = g["sess"]
+    by_name = {variable.op.name: variable for variable in tf.compat.v1.global_variables()}
+    feed = {g["input_data"]: feed_in["ids"]}
+    if side == "tf1":
+        rng = np.random.default_rng(int(feed_in["seed"]) + 1000)
+        weights = [name for name in sorted(by_name) if "Adam" not in name and "_power" not in name]
+        for name in weights:  # a stand-in for a trained model: biases non-zero too
+            variable = by_name[name]
+            variable.load(rng.uniform(-0.2, 0.2, variable.shape.as_list()).astype(np.float32), sess)
+        for i, (c, h) in enumerate(g["initial_state"]):  # LSTMStateTuple(c, h)
+            feed[c], feed[h] = feed_in[f"c{i}"], feed_in[f"h{i}"]
+        logits, final_state = sess.run([g["logits"], g["final_state"]], feed)
+        out = {f"var:{name}": sess.run(by_name[name]) for name in weights}
+        final_pairs = [(state.c, state.h) for state in final_state]
+    else:
+        w = {name[len("var:"):]: value for name, value in feed_in.items() if name.startswith("var:")}
+        assignments = {"embedding": w["embedding"], "softmax/kernel": w["softmax/kernel"],
+                       "softmax/bias": w["softmax/bias"]}
+        for i, cell in enumerate(g["cells"]):
+            prefix = f"rnn/multi_rnn_cell/cell_{i}/basic_lstm_cell/"
+            kernel, recurrent_kernel, bias = convert.lstm_to_keras(
+                w[prefix + "kernel"], w[prefix + "bias"], HIDDEN, forget_bias=1.0)
+            assignments.update({cell.kernel.path: kernel, cell.recurrent_kernel.path: recurrent_kernel,
+                                cell.bias.path: bias})
+        for name, value in assignments.items():
+            by_name[name].load(value, sess)
+        for i, (h, c) in enumerate(g["initial_state"]):  # Keras [h, c]
+            feed[h], feed[c] = feed_in[f"h{i}"], feed_in[f"c{i}"]
+        logits, final_state = sess.run([g["logits"], g["final_state"]], feed)
+        out = {}
+        final_pairs = [(c, h) for h, c in final_state]
+    out["logits"] = logits
+    for i, (c, h) in enumerate(final_pairs):
+        out[f"final_c{i}"], out[f"final_h{i}"] = c, h
+    np.savez(os.path.join(workdir, f"{side}_out.npz"), **out)
+
+
+if __name__ == "__main__":
+    _child(*sys.argv[1:4])
