@@ -1,0 +1,312 @@
+"""Helpers for the TF1 fixture corpus (tests/fixtures/tf1_scripts): its manifest, and running
+a (rewritten) corpus script in a subprocess and judging whether it trained.
+
+Every runnable corpus script honours the same two conventions:
+- ``TF1M_SMOKE=1`` in the environment shrinks it (small hidden sizes, 100-300 steps);
+- it prints its training loss once per step as a stdout line ``loss: <float>``.
+
+``run_script`` relies on both. It never sets ``TF_USE_LEGACY_KERAS`` itself: a rewritten
+script has to enable legacy Keras on its own (the compat level inserts that), so the
+variable is removed from the inherited environment unless ``env_extra`` sets it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import math
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CORPUS_DIR = REPO / "tests" / "fixtures" / "tf1_scripts"
+
+# What a corpus file is for; decides which checks the tests apply to it.
+RUNS = "runs"  # self-contained; rewritten at compat it must run and train
+RUNS_AFTER_KERAS = "runs-after-keras"  # self-contained, but compat leaves a TFM101 error on purpose
+FINDING_ONLY = "finding-only"  # realistic, but can never run here (GPU build, contrib.learn...)
+UNPARSEABLE = "unparseable"  # Python 2 or a syntax error: returned unchanged with TFM001
+NOTEBOOK = "notebook"  # notebook export: magics masked and restored (TFM002); not run
+NO_TENSORFLOW = "no-tensorflow"  # must come back byte-identical
+
+KINDS = (RUNS, RUNS_AFTER_KERAS, FINDING_ONLY, UNPARSEABLE, NOTEBOOK, NO_TENSORFLOW)
+
+
+@dataclasses.dataclass(frozen=True)
+class CorpusScript:
+    """One fixture file and what the compat level must do with it."""
+
+    name: str
+    kind: str
+    # Finding codes the compat rewrite must report (a subset of what it reports).
+    compat_findings: tuple[str, ...] = ()
+    # Substrings that must each occur in some finding message (the symbols a finding names).
+    finding_mentions: tuple[str, ...] = ()
+    # For UNPARSEABLE: the 1-based line the parse error must point at (None: not checked).
+    error_line: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"CorpusScript.kind: expected one of {KINDS}, got {self.kind!r}")
+
+    @property
+    def path(self) -> pathlib.Path:
+        return CORPUS_DIR / self.name
+
+    @property
+    def runnable(self) -> bool:
+        """A complete TF1 program that trains once its migration is complete."""
+        return self.kind in (RUNS, RUNS_AFTER_KERAS)
+
+
+# The manifest. tests/fixtures/tf1_scripts/README.md says what each file covers; the tests
+# check that the directory, this table and the README list the same files.
+CORPUS = (
+    CorpusScript("packed_state_echo_tf012.py", RUNS),
+    CorpusScript("packed_state_echo_dynamic.py", RUNS),
+    CorpusScript("packed_state_static_contrib_alias.py", RUNS),
+    CorpusScript("char_lm_deep_lstm_time_major.py", RUNS),
+    CorpusScript("char_lm_gru_shared_cell.py", RUNS, ("TFM106",)),
+    CorpusScript("course_language_model_dropout.py", RUNS),
+    CorpusScript("sequence_classifier_keep_prob_placeholder.py", RUNS),
+    CorpusScript("flat_state_sine_rnn_cell_module.py", RUNS),
+    CorpusScript("tf06_models_rnn_delayed_digits.py", RUNS),
+    CorpusScript("bidirectional_tagger_lengths.py", RUNS),
+    CorpusScript("bidirectional_gru_classifier_old_concat.py", RUNS),
+    CorpusScript("peephole_projection_frames.py", RUNS, ("TFM106",)),
+    CorpusScript("residual_gru_running_mean.py", RUNS),
+    CorpusScript("relu_rnn_counter_static.py", RUNS),
+    CorpusScript("star_import_adding_problem.py", RUNS),
+    CorpusScript("alias_T_gru_first_symbol.py", RUNS),
+    CorpusScript("compat_v1_partial_xor.py", RUNS),
+    CorpusScript("module_variable_alias_fibonacci.py", RUNS, ("TFM102",), ("rc",)),
+    CorpusScript("core_rnn_cell_state_placeholders.py", RUNS),
+    CorpusScript("manual_unroll_gru_repeat_detector.py", RUNS),
+    CorpusScript("tab_indented_last_symbol_tracker.py", RUNS),
+    CorpusScript("crlf_running_max_lstm.py", RUNS),
+    # legacy_seq2seq / tf.nn.seq2seq / contrib.seq2seq / optimize_loss have no tf.compat.v1
+    # home; DESIGN.md §4 converts them at the keras level, so compat reports them instead.
+    CorpusScript(
+        "word_lm_manual_unroll_legacy_seq2seq.py",
+        RUNS_AFTER_KERAS,
+        ("TFM101",),
+        ("legacy_seq2seq.sequence_loss_by_example",),
+    ),
+    CorpusScript(
+        "char_rnn_legacy_seq2seq_decoder.py",
+        RUNS_AFTER_KERAS,
+        ("TFM101",),
+        ("legacy_seq2seq.rnn_decoder", "legacy_seq2seq.sequence_loss_by_example"),
+    ),
+    CorpusScript(
+        "tf010_nn_seq2seq_reverse.py",
+        RUNS_AFTER_KERAS,
+        ("TFM101",),
+        ("seq2seq.rnn_decoder", "seq2seq.sequence_loss_by_example"),
+    ),
+    CorpusScript(
+        "char_rnn_contrib_seq2seq_loss.py",
+        RUNS_AFTER_KERAS,
+        ("TFM101", "TFM106"),
+        ("contrib.seq2seq.sequence_loss", "optimize_loss"),
+    ),
+    CorpusScript("layer_norm_lstm_finding.py", FINDING_ONLY, ("TFM101",), ("LayerNormBasicLSTMCell",)),
+    CorpusScript("cudnn_lstm_finding.py", FINDING_ONLY, ("TFM101",), ("CudnnLSTM",)),
+    CorpusScript(
+        "contrib_learn_estimator_finding.py",
+        FINDING_ONLY,
+        ("TFM101",),
+        ("contrib.learn", "optimize_loss"),
+    ),
+    CorpusScript("python2_char_rnn_print_statements.py", UNPARSEABLE, ("TFM001",), ("Python 2",)),
+    CorpusScript("python2_sentiment_dropout.py", UNPARSEABLE, ("TFM001",), ("Python 2",)),
+    CorpusScript("syntax_error_unclosed_call.py", UNPARSEABLE, ("TFM001",), error_line=14),
+    CorpusScript("notebook_export_stacked_lstm.py", NOTEBOOK, ("TFM002",)),
+    CorpusScript("no_tensorflow_numpy_rnn.py", NO_TENSORFLOW),
+)
+BY_NAME = {script.name: script for script in CORPUS}
+
+
+def scripts(*kinds: str) -> list[CorpusScript]:
+    """The manifest entries of the given kinds (all of them when none is given)."""
+    return [script for script in CORPUS if not kinds or script.kind in kinds]
+
+
+def read_source(path: pathlib.Path) -> str:
+    """The file as ``rewrite_source`` wants it: text with its own line endings untouched."""
+    return path.read_bytes().decode("utf-8")
+
+
+def write_source(path: pathlib.Path, code: str) -> pathlib.Path:
+    # Bytes, so CRLF survives exactly as the rewrite returned it (no newline translation).
+    path.write_bytes(code.encode("utf-8"))
+    return path
+
+
+# --- running a script -------------------------------------------------------------------
+
+DEFAULT_TIMEOUT = 240  # seconds; a smoke run takes ~10 s alone, ~20 s two at a time on 2 cores
+
+_LOSS_LINE = re.compile(r"^loss: (\S+)\s*$")
+
+# A sitecustomize module that makes `import tf_keras` fail as if it were not installed. The
+# keras level must produce scripts that never touch tf_keras; this proves they do not.
+_BLOCK_TF_KERAS = '''\
+"""tf1-migrate test harness: tf_keras is blocked in this interpreter."""
+import sys
+
+
+class _BlockTfKeras:
+    def find_spec(self, name, path=None, target=None):
+        if name == "tf_keras" or name.startswith("tf_keras."):
+            raise ModuleNotFoundError(
+                "No module named %r (blocked by the tf1-migrate corpus harness)" % name,
+                name=name)
+        return None
+
+
+sys.meta_path.insert(0, _BlockTfKeras())
+'''
+_block_dir: pathlib.Path | None = None
+
+
+def block_tf_keras_dir() -> pathlib.Path:
+    """A directory holding the blocking ``sitecustomize.py`` (created once per process)."""
+    global _block_dir
+    if _block_dir is None:
+        _block_dir = pathlib.Path(tempfile.mkdtemp(prefix="tf1m-block-tf-keras-"))
+        (_block_dir / "sitecustomize.py").write_text(_BLOCK_TF_KERAS)
+    return _block_dir
+
+
+def script_env(env_extra: dict[str, str] | None = None, *, block_tf_keras: bool = False) -> dict[str, str]:
+    """The environment a corpus script runs in (see the module docstring)."""
+    env = dict(os.environ)
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    env.update(
+        TF1M_SMOKE="1",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        CUDA_VISIBLE_DEVICES="",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    if block_tf_keras:
+        previous = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(block_tf_keras_dir())] + ([previous] if previous else [])
+        )
+    if env_extra:
+        env.update(env_extra)
+    return env
+
+
+def run_script(
+    path: os.PathLike | str,
+    env_extra: dict[str, str] | None = None,
+    *,
+    block_tf_keras: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> tuple[int, list[float], str, str]:
+    """Run one script in smoke mode; return ``(returncode, losses, stdout, stderr)``.
+
+    Runs with this interpreter, in a fresh temporary working directory (some scripts write
+    checkpoints or summaries). A timeout is reported as return code -9 with a note at the
+    end of stderr rather than raised, so callers show it like any other failure.
+    """
+    path = pathlib.Path(path).resolve()
+    env = script_env(env_extra, block_tf_keras=block_tf_keras)
+    with tempfile.TemporaryDirectory(prefix="tf1m-run-") as cwd:
+        try:
+            proc = subprocess.run(
+                [sys.executable, str(path)],
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as expired:
+            stdout = _text(expired.stdout)
+            stderr = _text(expired.stderr) + f"\n[run_script] TIMEOUT after {timeout:.0f} s\n"
+            return -9, parse_losses(stdout), stdout, stderr
+    return proc.returncode, parse_losses(proc.stdout), proc.stdout, proc.stderr
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+
+
+class ScriptRunner:
+    """Runs scripts in the background, ``jobs`` at a time; ``submit`` returns a Future of
+    ``run_script``'s tuple. pytest here has no worker processes, but two TensorFlow
+    subprocesses on two cores still finish the corpus in well under the serial time
+    (most of a smoke run is single-threaded TensorFlow start-up)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        if jobs is None:
+            jobs = int(os.environ.get("TF1M_CORPUS_JOBS", "0")) or min(2, os.cpu_count() or 1)
+        self.jobs = jobs
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+
+    def submit(self, path, env_extra=None, **kwargs) -> concurrent.futures.Future:
+        return self._pool.submit(run_script, path, env_extra, **kwargs)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- judging a run ----------------------------------------------------------------------
+
+
+def parse_losses(stdout: str) -> list[float]:
+    """The values of every ``loss: <float>`` line, in order (other lines are ignored)."""
+    losses = []
+    for line in stdout.splitlines():
+        match = _LOSS_LINE.match(line)
+        if match:
+            try:
+                losses.append(float(match.group(1)))
+            except ValueError:
+                continue
+    return losses
+
+
+MIN_STEPS = 50
+
+
+def assert_trains(losses: list[float], *, min_drop: float = 0.2) -> None:
+    """Fail unless the loss went down: mean of the last window <= (1 - min_drop) * the first.
+
+    Windows: the first and the last 10% of the steps, at least 5 steps each. A smoke run
+    has 100-300 steps, so a window is 10-30 single-minibatch losses. One minibatch loss is
+    noisy (dropout, random batches: its spread is easily 20-30% of its mean), a mean over
+    10+ of them is several times steadier, and the first window is still the untrained
+    model. A model that does not learn ends with last/first near 1; the corpus tasks were
+    chosen so that a correct migration ends between 0.001 and 0.6 (measured on
+    hand-migrated copies). A 20% drop sits between the two with room for run-to-run
+    variation, and it is more than a bias-only model gets on the language-model tasks
+    (unigram entropy is within ~12% of the uniform loss there), so a broken recurrent
+    core does not pass just because the output bias learns.
+    """
+    assert len(losses) >= MIN_STEPS, f"expected at least {MIN_STEPS} 'loss:' lines, got {len(losses)}"
+    bad = [value for value in losses if not math.isfinite(value)]
+    assert not bad, f"non-finite losses: {bad[:5]} (first at step {losses.index(bad[0])})"
+    window = max(5, len(losses) // 10)
+    first = sum(losses[:window]) / window
+    last = sum(losses[-window:]) / window
+    assert last <= (1.0 - min_drop) * first, (
+        f"loss did not decrease by {min_drop:.0%}: mean of the first {window} steps {first:.5g}, "
+        f"of the last {window} steps {last:.5g} (ratio {last / first:.3f}, {len(losses)} steps)"
+    )
+
+
+def tail(text: str, lines: int = 40) -> str:
+    """The end of a long output, for assertion messages."""
+    return "\n".join(text.splitlines()[-lines:])
