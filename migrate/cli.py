@@ -345,9 +345,8 @@ def _cmd_examples(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.name:
         try:
             out.write(examples_catalog.render_pair(args.name) + "\n")
-        except KeyError:
-            names = ", ".join(info.name for info in examples_catalog.list_examples())
-            err.write(f"examples: unknown example {args.name!r}; expected one of {names}\n")
+        except ValueError as error:  # an unknown name; the message lists the known ones
+            err.write(f"examples: {error}\n")
             return 2
         return 0
     for info in examples_catalog.list_examples():

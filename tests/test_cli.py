@@ -234,3 +234,54 @@ def test_interrupted_write_leaves_every_file_old_or_new(tmp_path):
     assert all(text in (source, expected_new) for text in contents)  # never partial
     assert any(text == source for text in contents) and any(text == expected_new for text in contents)
     assert not list(tree.glob(".tf1-migrate-*"))  # no temp file left behind
+
+
+# --- the TensorFlow commands, through the entry point ----------------------------------
+
+
+@pytest.mark.slow
+def test_convert_checkpoint_prints_the_mapping_and_refuses_cleanly(tmp_path):
+    from tf1_reference.builder import run_reference
+    from tf1_reference.spec import LayerSpec, StackSpec
+
+    spec = StackSpec(layers=(LayerSpec("lstm", 4, forget_bias=0.5), LayerSpec("gru", 3)), scope="encoder")
+    prefix = str(tmp_path / "ckpt" / "model.ckpt")
+    run_reference(spec, checkpoint_path=prefix)
+    run = cli("convert-checkpoint", prefix, "--out", tmp_path / "out")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "encoder/multi_rnn_cell/cell_0/lstm_cell/kernel" in run.stdout
+    assert (tmp_path / "out").is_dir() and list((tmp_path / "out").glob("*.keras"))
+    # Without the .meta graph the forget bias is unknown: refused, naming the flag, nothing written.
+    Path(prefix + ".meta").unlink()
+    refused = cli("convert-checkpoint", prefix, "--out", tmp_path / "out2")
+    assert refused.returncode == 1 and "forget_bias" in refused.stderr and "nothing was written" in refused.stderr
+    assert not (tmp_path / "out2").exists()
+
+
+@pytest.mark.slow
+def test_verify_a_spec_file_and_a_catalogue_case(tmp_path):
+    from tf1_reference.spec import LayerSpec, StackSpec
+
+    spec = StackSpec(layers=(LayerSpec("lstm", 5, use_peepholes=True), LayerSpec("gru", 3)),
+                     driver="bidirectional_dynamic_rnn", use_sequence_length=True)
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec.to_dict()))
+    run = cli("verify", "--spec", spec_file)
+    assert run.returncode == 0, run.stdout + run.stderr[-2000:]
+    assert "spec.json" in run.stdout and " ok" in run.stdout and "FAIL" not in run.stdout
+    case = cli("verify", "--case", "peepholes")
+    assert case.returncode == 0 and case.stdout.count(" ok") == 2  # float32 and float64
+    assert cli("verify", "--case", "no_such_case").returncode == 2
+    (tmp_path / "bad.json").write_text('{"layers": [{"kind": "lstm", "units": 0}]}')
+    bad = cli("verify", "--spec", tmp_path / "bad.json")
+    assert bad.returncode == 2 and "`layers[0].units`" in bad.stderr
+
+
+def test_examples_list_show_and_html(tmp_path):
+    listing = cli("examples")
+    assert listing.returncode == 0 and "hallstrom_packed_state" in listing.stdout
+    shown = cli("examples", "cell_zoo")
+    assert shown.returncode == 0 and "keras" in shown.stdout.lower() and "LSTMCell" in shown.stdout
+    assert cli("examples", "no_such_example").returncode == 2
+    page = tmp_path / "examples.html"
+    assert cli("examples", "--html", page).returncode == 0 and "<html" in page.read_text().lower()
