@@ -87,7 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--tf1-defaults", action="store_true")
     verify.add_argument("--fast", action="store_true", help="check the fast (stacked LSTM/GRU layers) form")
 
-    commands.add_parser("demo", help="the main job on the bundled default (Hallström's echo model)")
+    demo = commands.add_parser("demo", help="the main job on the bundled default (Hallström's echo model)")
+    demo.add_argument("--steps", type=int, default=400, help="training steps for both models (default 400)")
+    demo.add_argument("--out", default="tf1-migrate-demo", help="folder for the PNG (default ./tf1-migrate-demo)")
+    demo.add_argument("--seed", type=int, default=0, help="weights and data seed (default 0)")
+    demo.add_argument("--full-diff", action="store_true", help="show the whole migration diff")
 
     examples = commands.add_parser("examples", help="list the side-by-side examples, or show one")
     examples.add_argument("name", nargs="?", help="the example to show in two columns")
@@ -329,7 +333,8 @@ def _verify_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from tf1_reference.demo import main as demo_main
 
-    return demo_main([])
+    argv = ["--steps", str(args.steps), "--out", args.out, "--seed", str(args.seed)]
+    return demo_main(argv + (["--full-diff"] if args.full_diff else []))
 
 
 def _cmd_examples(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -285,3 +285,14 @@ def test_examples_list_show_and_html(tmp_path):
     assert cli("examples", "no_such_example").returncode == 2
     page = tmp_path / "examples.html"
     assert cli("examples", "--html", page).returncode == 0 and "<html" in page.read_text().lower()
+
+
+@pytest.mark.slow
+def test_demo_migrates_proves_trains_and_draws(tmp_path):
+    run = cli("demo", "--steps", "40", "--out", tmp_path / "demo", timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "+states_series, current_state = tf.compat.v1.nn.static_rnn(" in run.stdout  # the migration diff
+    assert run.stdout.count("   ok") >= 8 and "ABOVE TOLERANCE" not in run.stdout
+    assert "max |loss diff| over all steps" in run.stdout
+    picture = tmp_path / "demo" / "loss_curves.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20000
