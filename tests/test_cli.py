@@ -296,3 +296,37 @@ def test_demo_migrates_proves_trains_and_draws(tmp_path):
     assert "max |loss diff| over all steps" in run.stdout
     picture = tmp_path / "demo" / "loss_curves.png"
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20000
+
+
+def test_progress_bar_on_a_terminal_for_long_runs_only(tmp_path):
+    import pty
+
+    for index in range(60):
+        write(tmp_path / f"s{index:02d}.py", OLD_SCRIPT)
+
+    def stderr_on_a_terminal(*args):
+        main_fd, terminal_fd = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+        env.update(COLUMNS="100", TERM="xterm")
+        process = subprocess.Popen([sys.executable, "-m", "migrate", *map(str, args)], stdout=subprocess.DEVNULL,
+                                   stderr=terminal_fd, env=env)
+        os.close(terminal_fd)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=300)
+        os.close(main_fd)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    long_run = stderr_on_a_terminal("rewrite", "--check", "--jobs", "1", tmp_path)
+    assert "rewriting" in long_run and "━" in long_run  # rich's bar, drawn on the terminal
+    short_run = stderr_on_a_terminal("rewrite", "--check", tmp_path / "s00.py")
+    assert "rewriting" not in short_run and "1 file(s) would change" in short_run
+    piped = cli("rewrite", "--check", tmp_path)  # stderr is a pipe: no bar, just the summary
+    assert "rewriting" not in piped.stderr and "60 file(s) would change" in piped.stderr
