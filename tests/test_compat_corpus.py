@@ -13,14 +13,14 @@ them is needed, so the slow part costs about half its serial time.
 
 from __future__ import annotations
 
+import functools
 import io
-import pathlib
 import tokenize
 
 import pytest
 
 import corpus_tools as ct
-from corpus_tools import CORPUS, CORPUS_DIR
+from corpus_tools import CORPUS_DIR
 
 migrate = pytest.importorskip(
     "migrate", reason="the migrate engine (issue 4) is not importable yet"
@@ -39,7 +39,14 @@ RUNNABLE = ct.scripts(ct.RUNS, ct.RUNS_AFTER_KERAS)
 
 
 def _rewrite(script):
-    return rewrite_source(ct.read_source(script.path), level=LEVEL, path=script.name)
+    return _rewrite_named(script.name)
+
+
+@functools.lru_cache(maxsize=None)
+def _rewrite_named(name):
+    # Several tests and the run fixture look at the same rewrite; results are frozen.
+    script = ct.BY_NAME[name]
+    return rewrite_source(ct.read_source(script.path), level=LEVEL, path=name)
 
 
 # --- the corpus itself ------------------------------------------------------------------
