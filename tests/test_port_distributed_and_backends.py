@@ -14,12 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tf1_reference.builder import run_reference
 from tf1_reference.spec import DropoutSpec, LayerSpec, ResidualSpec, StackSpec
-from tf2_port.build import StackPort
-from tf2_port.state import tf1_state_to_keras
 
-from equivalence import tf1_outputs_in_port_layout
+from equivalence import run_saved_port_in_fresh_process
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
@@ -59,20 +56,8 @@ def test_same_keras_file_gives_tf1_outputs_on_every_installed_backend(tmp_path, 
     module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
     if importlib.util.find_spec(module) is None:
         pytest.skip(f"the {backend} backend is not installed (pip install '.[backends]')")
-    reference = run_reference(BACKEND_SPEC)
-    port = StackPort(BACKEND_SPEC)
-    port.set_tf1_variables(reference.variables)
-    port.save(tmp_path / "port.keras")
-    np.savez(tmp_path / "io.npz", inputs=reference.inputs, lengths=reference.sequence_length,
-             expected=tf1_outputs_in_port_layout(BACKEND_SPEC, reference.outputs),
-             *tf1_state_to_keras(BACKEND_SPEC, reference.initial_state))
-    run = subprocess.run(
-        [sys.executable, str(SCRIPTS / "run_keras_file.py"), str(tmp_path / "port.keras"), str(tmp_path / "io.npz")],
-        capture_output=True, text=True, env=_clean_env(KERAS_BACKEND=backend), timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_saved_port_in_fresh_process(BACKEND_SPEC, tmp_path, backend=backend)
     assert result["backend"] == backend
-    assert not result["tf_keras_loaded"]
+    assert not result["tf_keras_loaded"] and result["legacy_keras_flag"] is None
     # float32 through 3 layers and both directions; backends order sums differently: 2e-6.
     assert result["max_diff"] <= 2e-6, result

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf1_reference.builder import ReferenceGraph, run_reference
+from tf1_reference.builder import run_reference
 from tf1_reference.spec import DropoutSpec, LayerSpec, StackSpec
 from tf2_port.build import StackPort, base_cell, tf1_layer_weights
 from tf2_port.names import tf1_cell_prefix
 from tf2_port.state import keras_state_to_tf1, tf1_state_to_keras
+from tf2_port.verify import compare_port
 
 SIZES = {"batch_size": 16, "time_steps": 20, "input_size": 8}
 
@@ -22,12 +23,8 @@ def _dropout_spec(kind, units, **dropout):
 def _run_both(spec, training=True, seed=0):
     """The TF1 run and the port run (same weights, inputs and initial state)."""
     reference = run_reference(spec, seed=seed, training=training)
-    port = StackPort(spec)
-    port.set_tf1_variables(reference.variables)
-    result = port(reference.inputs, initial_state=tf1_state_to_keras(spec, reference.initial_state),
-                  training=training)
-    port_state = keras_state_to_tf1(spec, [np.asarray(s) for s in result[1:]])
-    return reference, np.asarray(result[0]), port_state
+    comparison = compare_port(spec, reference, training=training)
+    return reference, comparison.port_outputs, comparison.port_state
 
 
 def _zero_rate(array):

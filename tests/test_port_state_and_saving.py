@@ -1,9 +1,6 @@
 """State helpers and .keras serialization of the port."""
 
 import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -18,7 +15,7 @@ from tf2_port.state import (
     unpack_layers_c_h_to_keras_h_c,
 )
 
-from equivalence import tf1_outputs_in_port_layout
+from equivalence import run_saved_port_in_fresh_process
 
 
 def test_packed_state_c_at_0_h_at_1_becomes_keras_h_c_pairs():
@@ -84,31 +81,10 @@ SAVED_SPECS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SAVED_SPECS))
 def test_keras_file_loads_in_a_fresh_process_without_legacy_keras(tmp_path, name):
-    spec = SAVED_SPECS[name]
-    reference = run_reference(spec)
-    port = StackPort(spec, fast=name.startswith("fast"))
-    port.set_tf1_variables(reference.variables)
-    model_path = tmp_path / "port.keras"
-    port.save(model_path)
-    np.savez(tmp_path / "io.npz", inputs=reference.inputs, lengths=reference.sequence_length,
-             expected=tf1_outputs_in_port_layout(spec, reference.outputs),
-             *tf1_state_to_keras(spec, reference.initial_state))
-    script = f"""
-import sys, numpy as np, keras
-import tf2_port  # registers the custom layers
-model = keras.saving.load_model({str(model_path)!r})
-data = np.load({str(tmp_path / 'io.npz')!r})
-states = [data[f"arr_{{i}}"] for i in range(len(data.files) - 3)]
-outputs = model(data["inputs"], initial_state=states, sequence_length=data["lengths"])[0]
-print(float(np.max(np.abs(np.asarray(outputs) - data["expected"]))))
-print("tf_keras" in sys.modules, __import__("os").environ.get("TF_USE_LEGACY_KERAS"))
-"""
-    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    max_diff, legacy = run.stdout.strip().splitlines()[-2:]
-    assert legacy == "False None"  # no tf_keras, no legacy flag in the loading process
-    assert float(max_diff) <= 2e-6  # float32 round-off, as in the equivalence suite
+    result = run_saved_port_in_fresh_process(SAVED_SPECS[name], tmp_path, fast=name.startswith("fast"))
+    assert result["backend"] == "tensorflow"
+    assert not result["tf_keras_loaded"] and result["legacy_keras_flag"] is None  # no tf_keras, no legacy flag
+    assert result["max_diff"] <= 2e-6  # float32 round-off, as in the equivalence suite
 
 
 def test_set_tf1_variables_refuses_missing_or_mismatched_weights_and_assigns_nothing():

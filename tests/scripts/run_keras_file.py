@@ -1,10 +1,12 @@
 """Load a port's .keras file on whatever KERAS_BACKEND says and compare with saved TF1 outputs.
 
 Usage: run_keras_file.py MODEL.keras IO.npz   (IO.npz: inputs, lengths, expected, arr_0.. states)
-Prints one JSON line: backend, max |diff| of the outputs, whether tf_keras was imported.
+Prints one JSON line: backend, max |diff| of the outputs, whether tf_keras was imported, and
+the TF_USE_LEGACY_KERAS value this process saw.
 """
 
 import json
+import os
 import sys
 
 import keras
@@ -20,7 +22,8 @@ def main(model_path, io_path):
     outputs = model(data["inputs"], initial_state=states, sequence_length=data["lengths"])[0]
     max_diff = float(np.max(np.abs(keras.ops.convert_to_numpy(outputs) - data["expected"])))
     print(json.dumps({"backend": keras.backend.backend(), "max_diff": max_diff,
-                      "tf_keras_loaded": "tf_keras" in sys.modules}))
+                      "tf_keras_loaded": "tf_keras" in sys.modules,
+                      "legacy_keras_flag": os.environ.get("TF_USE_LEGACY_KERAS")}))
 
 
 if __name__ == "__main__":
