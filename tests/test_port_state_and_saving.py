@@ -103,3 +103,19 @@ def test_set_tf1_variables_refuses_missing_or_mismatched_weights_and_assigns_not
         wrong_units.set_tf1_variables(variables)
     for got, want in zip(wrong_units.get_weights(), before):
         np.testing.assert_array_equal(got, want)  # the (fitting) first layer was not loaded either
+
+
+@pytest.mark.parametrize("driver", ["dynamic_rnn", "bidirectional_dynamic_rnn", "stack_bidirectional_dynamic_rnn"])
+def test_omitted_initial_state_is_zeros_in_the_port_state_order(driver):
+    from tf2_port.state import layer_state_sizes
+
+    spec = StackSpec(layers=(LayerSpec("lstm", 5, num_proj=3), LayerSpec("gru", 4), LayerSpec("basic_lstm", 2)),
+                     driver=driver)
+    port = StackPort(spec)
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 5, 4)).astype(np.float32)
+    implicit = port(x)
+    explicit = port(x, initial_state=[np.zeros(s.shape, np.float32) for s in implicit[1:]])
+    for got, want in zip(implicit, explicit):
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))  # same computation: bit-identical
+    per_direction = [size for layer in spec.layers for size in layer_state_sizes(layer)]
+    assert len(implicit) - 1 == len(per_direction) * (1 if driver == "dynamic_rnn" else 2)

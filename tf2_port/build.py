@@ -304,16 +304,13 @@ class StackPort(keras.Model):
     def _initial(self, initial_state: Any, batch: Any) -> list[Any]:
         if initial_state is not None:
             return list(initial_state)
-        dtype = self.spec.dtype
-        zeros: list[Any] = []
-        for _ in directions(self.spec):
-            for layer in self.spec.layers:
-                zeros.extend(ops.zeros((batch, size), dtype=dtype) for size in layer_state_sizes(layer))
-        if self.spec.driver == "stack_bidirectional_dynamic_rnn":
-            half = len(zeros) // 2
-            zeros = [s for pair in zip(self._split_per_layer(zeros[:half]), self._split_per_layer(zeros[half:]))
-                     for part in pair for s in part]
-        return zeros
+        spec = self.spec
+        per_layer = [layer_state_sizes(layer) for layer in spec.layers]
+        if spec.driver == "stack_bidirectional_dynamic_rnn":  # layer 0 fw, layer 0 bw, layer 1 fw, ...
+            sizes = [size for layer_sizes in per_layer for size in layer_sizes * 2]
+        else:  # every layer forward, then (bidirectional) every layer backward
+            sizes = [size for _ in directions(spec) for layer_sizes in per_layer for size in layer_sizes]
+        return [ops.zeros((batch, size), dtype=spec.dtype) for size in sizes]
 
     def call(self, inputs: Any, initial_state: Any = None, sequence_length: Any = None,
              training: Any = None) -> list[Any]:
