@@ -10,6 +10,7 @@ from tf1_reference.models import CharLanguageModel, CharLMConfig, HallstromEchoM
 from tf1_reference.text import zen_of_python_lines
 from tf2_port.models import CharLMPort, HallstromPort, LanguageModelPort, masked_sequence_loss
 from tf2_port.state import tf1_state_to_keras
+from tf2_port.training import make_train_step
 from tf1_reference.spec import LayerSpec, StackSpec
 
 # float32, unit-scale activations over 15-35 steps and 2-3 layers: round-off of
@@ -31,17 +32,6 @@ def test_hallstrom_port_same_outputs_and_packed_state(driver):
     np.testing.assert_allclose(np.asarray(port_state), final_state, rtol=0, atol=ATOL)
     np.testing.assert_allclose(np.asarray(keras.ops.softmax(logits)), predictions, rtol=0, atol=ATOL)
     np.testing.assert_allclose(float(port_loss), loss, rtol=0, atol=ATOL)
-
-
-def _keras_train_step(model, optimizer, loss_fn):
-    @tf.function
-    def step(*batch):
-        with tf.GradientTape() as tape:
-            loss, *rest = loss_fn(*batch)
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return (loss, *rest)
-    return step
 
 
 @pytest.mark.slow
@@ -66,7 +56,7 @@ def test_hallstrom_training_trajectories_match_for_100_steps(optimizer):
         # TF1 AdagradOptimizer: accumulators start at 0.1, update lr * g / sqrt(acc), no epsilon.
         keras_optimizer = keras.optimizers.Adagrad(learning_rate=config.learning_rate,
                                                    initial_accumulator_value=0.1, epsilon=0.0)
-    step = _keras_train_step(port, keras_optimizer, port.loss_and_state)
+    step = make_train_step(port, keras_optimizer, port.loss_and_state)
     state = np.zeros(config.packed_state_shape, np.float32)
     keras_losses = []
     for batch in range(steps):
@@ -112,7 +102,7 @@ def test_language_model_port_trains():
     def loss_fn(batch_inputs, batch_targets):
         return (masked_sequence_loss(port(batch_inputs, training=True), batch_targets, batch_inputs),)
 
-    step = _keras_train_step(port, optimizer, loss_fn)
+    step = make_train_step(port, optimizer, loss_fn)
     losses = [float(step(inputs, targets)[0]) for _ in range(150)]
     # Measured: 4.09 -> ~1.2 after 150 Adam steps on the Zen of Python; bounds leave margin.
     assert losses[0] > 3.5 and np.mean(losses[-10:]) < 2.5
@@ -158,7 +148,7 @@ def test_char_lm_d2l_recipe_trains_the_same_in_tf1_and_keras(cell):
         loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True))
         return (loss, *final)
 
-    step = _keras_train_step(port, optimizer, loss_fn)
+    step = make_train_step(port, optimizer, loss_fn)
     states, keras_losses = [], []
     for inputs, targets in batches:
         loss, *states = step(inputs, targets, *states)  # carried, detached (as d2l does)

@@ -87,6 +87,7 @@ def main(argv=None) -> int:
     from tf1_reference.echo_task import HallstromConfig
     from tf1_reference.models.hallstrom import HallstromEchoModel
     from tf2_port.models import HallstromPort
+    from tf2_port.training import make_train_step
     import keras
 
     config = HallstromConfig(total_series_length=15000, driver="dynamic_rnn", seed=args.seed)
@@ -119,13 +120,7 @@ def main(argv=None) -> int:
     optimizer = keras.optimizers.Adagrad(learning_rate=config.learning_rate, initial_accumulator_value=0.1,
                                          epsilon=0.0)
 
-    @tf.function
-    def keras_step(batch_x, batch_y, state):
-        with tf.GradientTape() as tape:
-            loss, final_state, _ = port.loss_and_state(batch_x, batch_y, state)
-        gradients = tape.gradient(loss, port.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, port.trainable_variables))
-        return loss, final_state
+    keras_step = make_train_step(port, optimizer, lambda x, y, state: port.loss_and_state(x, y, state)[:2])
 
     data = _batches(config, np.random.default_rng(args.seed + 1))
     tf1_losses, keras_losses = [], []
