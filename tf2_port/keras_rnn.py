@@ -1,0 +1,743 @@
+"""TF1's RNN call signatures on native Keras 3 cells: what `tf1-migrate rewrite` (level keras) calls.
+
+A migrated script keeps its TF1 program shape -- a ``tf.compat.v1`` graph, ``feed_dict`` loops,
+state tensors it feeds and fetches in TF1 structure -- while every RNN part is a Keras 3 layer:
+
+    cell = keras.layers.StackedRNNCells([keras.layers.LSTMCell(64) for _ in range(2)])
+    outputs, state = keras_rnn.dynamic_rnn(cell, x, sequence_length=lengths, initial_state=s0)
+
+Each driver here is a ``keras.layers.RNN(cell, return_sequences=True, return_state=True)`` call
+(DESIGN.md §3.2): ``sequence_length`` becomes a mask with ``zero_output_for_mask=True``,
+``time_major`` becomes transposes, and the state crosses the boundary with the (c, h) <-> [h, c]
+swap, so the script still sees ``LSTMStateTuple(c, h)`` per LSTM layer (a tuple of them for a
+stack, or one concatenated matrix for ``state_is_tuple=False``) -- the layout it feeds and fetches
+is unchanged.
+
+What TF1 did through variable scopes is kept where scripts rely on it: a driver or ``dense`` call
+made again in a scope with ``reuse`` set (``reuse=True``, ``AUTO_REUSE``, ``reuse_variables()``)
+uses the weights of the first call made under the same scope and name, as the TF1 variables were
+shared. Keras layers otherwise own their weights, so the checkpoint variable names differ from
+TF1's: ``tf1-migrate convert-checkpoint`` maps old checkpoints.
+
+Dropout follows TF1, not Keras: ``DropoutWrapper`` drops whenever a keep probability is below 1
+(there is no training flag in TF1 graphs), and the keep probabilities may be tensors, such as a
+placeholder fed 0.5 while training and 1.0 at evaluation. A keep probability of exactly 1 leaves
+every value unchanged (``floor(1 + u) == 1`` for ``u`` in [0, 1)).
+"""
+
+from __future__ import annotations
+
+import collections
+import weakref
+from typing import Any, Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from tf2_port.cells import DropoutWrapperCell, ResidualCell, TF1LSTMCell
+
+LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))
+LSTMStateTuple.__doc__ = "TF1's LSTM state pair, (c, h) in this order (Keras uses [h, c])."
+
+_FLAT_ATTRIBUTE = "_tf1_state_is_tuple_false"
+
+
+# --- cells ------------------------------------------------------------------------------
+
+
+def flat_state(cell: Any) -> Any:
+    """Mark ``cell`` as TF1 ``state_is_tuple=False``: its state is one concatenated matrix.
+
+    For an LSTM that matrix is ``concat([c, h], 1)``; for a stack, the layers' states
+    concatenated in order. Returns ``cell`` itself.
+    """
+    object.__setattr__(cell, _FLAT_ATTRIBUTE, True)
+    return cell
+
+
+def _is_flat(cell: Any) -> bool:
+    return bool(getattr(cell, _FLAT_ATTRIBUTE, False))
+
+
+@keras.saving.register_keras_serializable(package="tf1_migrate")
+class ForgetBiasInitializer(keras.initializers.Initializer):
+    """LSTM bias initializer: zeros, except ``forget_bias`` in the forget block.
+
+    TF1 adds ``forget_bias`` at every step to a zero-initialised bias; a Keras
+    ``LSTMCell(unit_forget_bias=False, bias_initializer=ForgetBiasInitializer(b))`` starts from
+    the same function. Keras gate order is (i, f, c, o): the forget block is the second quarter.
+    """
+
+    def __init__(self, forget_bias: float = 1.0) -> None:
+        self.forget_bias = float(forget_bias)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        if len(shape) != 1 or shape[0] % 4:
+            raise ValueError(f"ForgetBiasInitializer: expected a shape [4 * units], got {tuple(shape)}")
+        units = shape[0] // 4
+        values = np.zeros(shape[0])
+        values[units : 2 * units] = self.forget_bias
+        return ops.convert_to_tensor(values, dtype=dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"forget_bias": self.forget_bias}
+
+
+@keras.saving.register_keras_serializable(package="tf1_migrate")
+class TF1DropoutWrapper(DropoutWrapperCell):
+    """TF1 ``DropoutWrapper``: dropout whenever a keep probability is below 1, tensors allowed.
+
+    :class:`~tf2_port.cells.DropoutWrapperCell` with TF1's run-time rule instead of Keras'
+    ``training`` flag: keep probabilities may be Python numbers or scalar tensors (a fed
+    placeholder), and the masks are applied on every call. A keep probability of 1 gives the
+    identity exactly. Non-tensor keep probabilities of 1 skip the mask altogether.
+    """
+
+    def __init__(
+        self,
+        cell: Any,
+        input_keep_prob: Any = 1.0,
+        output_keep_prob: Any = 1.0,
+        state_keep_prob: Any = 1.0,
+        variational_recurrent: bool = False,
+        drop_whole_state: bool = False,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        tensors = {}
+        numbers = {}
+        for name, value in (
+            ("input_keep_prob", input_keep_prob),
+            ("output_keep_prob", output_keep_prob),
+            ("state_keep_prob", state_keep_prob),
+        ):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                numbers[name] = value
+            elif tf.is_tensor(value) or isinstance(value, (tf.Variable, np.ndarray)):
+                tensors[name] = value
+                numbers[name] = 0.5  # a placeholder value that passes the parent's range check
+            else:
+                raise ValueError(
+                    f"Invalid value for `{name}`: expected a number in (0, 1] or a scalar "
+                    f"tensor, received {value!r}."
+                )
+        super().__init__(
+            cell, variational_recurrent=variational_recurrent,
+            drop_whole_state=drop_whole_state, seed=seed, **numbers, **kwargs,
+        )
+        # Tensor keep probabilities replace the numbers after validation; "< 1.0" checks in
+        # the parent then see a tensor, so they are answered by _applies() below instead.
+        self._keep_tensors = tensors
+        for name, value in tensors.items():
+            object.__setattr__(self, name, value)
+
+    def get_config(self) -> dict[str, Any]:
+        if self._keep_tensors:
+            raise ValueError(
+                "TF1DropoutWrapper.get_config: expected numeric keep probabilities to serialize, "
+                f"got tensors for {sorted(self._keep_tensors)}"
+            )
+        return super().get_config()
+
+    def call(self, inputs: Any, states: Any, training: Any = None) -> Any:
+        # TF1 had no training flag: the keep probabilities alone decide.
+        masks = None
+        if self.variational_recurrent:
+            masks = self._variational_masks
+            if masks is None:
+                masks = self._make_variational_masks(inputs)
+        if _applies(self.input_keep_prob):
+            inputs = self._dropout(inputs, self.input_keep_prob, "input", masks)
+        output, new_states = self._call_cell(inputs, states, training)
+        if _applies(self.state_keep_prob):
+            for index in self._dropped_state_indices():
+                new_states[index] = self._dropout(new_states[index], self.state_keep_prob, f"state_{index}", masks)
+        if _applies(self.output_keep_prob):
+            output = self._dropout(output, self.output_keep_prob, "output", masks)
+        return output, new_states
+
+    def _make_variational_masks(self, step_input: Any) -> dict[str, Any]:
+        dtype = self.compute_dtype
+        masks: dict[str, Any] = {}
+        if _applies(self.input_keep_prob):
+            masks["input"] = self._draw_mask((1, ops.shape(step_input)[-1]), self.input_keep_prob, dtype)
+        if _applies(self.output_keep_prob):
+            masks["output"] = self._draw_mask((1, self.output_size), self.output_keep_prob, dtype)
+        if _applies(self.state_keep_prob):
+            sizes = _state_sizes(self.cell)
+            for index in self._dropped_state_indices():
+                masks[f"state_{index}"] = self._draw_mask((1, sizes[index]), self.state_keep_prob, dtype)
+        return masks
+
+    def _draw_mask(self, shape: Any, keep_prob: Any, dtype: Any) -> Any:
+        keep_prob = ops.cast(keep_prob, dtype)
+        uniform = keras.random.uniform(shape, dtype=dtype, seed=self.seed_generator)
+        return ops.floor(keep_prob + uniform) / keep_prob
+
+
+def _applies(keep_prob: Any) -> bool:
+    """Whether a dropout may change anything: a tensor always may, a number only below 1."""
+    if isinstance(keep_prob, (int, float)):
+        return keep_prob < 1.0
+    return True
+
+
+def DropoutWrapper(  # noqa: N802 -- keeps TF1's spelling at rewritten call sites
+    cell: Any,
+    input_keep_prob: Any = 1.0,
+    output_keep_prob: Any = 1.0,
+    state_keep_prob: Any = 1.0,
+    variational_recurrent: bool = False,
+    input_size: Any = None,
+    dtype: Any = None,
+    seed: int | None = None,
+    dropout_state_filter_visitor: Any = None,
+) -> TF1DropoutWrapper:
+    """TF1 ``DropoutWrapper(cell, ...)`` with its arguments, as a Keras cell wrapper.
+
+    ``input_size`` and ``dtype`` only sized TF1's variational masks ahead of time; Keras knows
+    the sizes when the cell is built. A custom ``dropout_state_filter_visitor`` has no
+    equivalent and is refused. A wrapper around a ``state_is_tuple=False`` LSTM drops the
+    whole concatenated state, as TF1's default filter did.
+    """
+    if dropout_state_filter_visitor is not None:
+        raise ValueError(
+            "DropoutWrapper: expected dropout_state_filter_visitor=None (TF1's default filter: "
+            f"an LSTM's h but never c), got {dropout_state_filter_visitor!r}"
+        )
+    del input_size, dtype
+    wrapper = TF1DropoutWrapper(
+        cell, input_keep_prob=input_keep_prob, output_keep_prob=output_keep_prob,
+        state_keep_prob=state_keep_prob, variational_recurrent=variational_recurrent,
+        drop_whole_state=_is_flat(cell), seed=seed,
+    )
+    if _is_flat(cell):
+        flat_state(wrapper)
+    return wrapper
+
+
+def ResidualWrapper(cell: Any, residual_fn: Any = None) -> ResidualCell:  # noqa: N802
+    """TF1 ``ResidualWrapper(cell)``: output = cell output + cell input."""
+    if residual_fn is not None:
+        raise ValueError(f"ResidualWrapper: expected residual_fn=None (output + input), got {residual_fn!r}")
+    wrapper = ResidualCell(cell)
+    if _is_flat(cell):
+        flat_state(wrapper)
+    return wrapper
+
+
+# --- the state structure ------------------------------------------------------------------
+
+
+def _unwrap(cell: Any) -> Any:
+    while isinstance(cell, (ResidualCell, DropoutWrapperCell)):
+        cell = cell.cell
+    return cell
+
+
+def _is_lstm(cell: Any) -> bool:
+    return isinstance(_unwrap(cell), (keras.layers.LSTMCell, TF1LSTMCell))
+
+
+def _layers(cell: Any) -> list[Any] | None:
+    inner = _unwrap(cell)
+    if isinstance(inner, keras.layers.StackedRNNCells):
+        return list(inner.cells)
+    return None
+
+
+def _state_sizes(cell: Any) -> list[int]:
+    size = cell.state_size
+    return [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)]
+
+
+def _as_list(states: Any) -> list[Any]:
+    return list(states) if isinstance(states, (list, tuple)) else [states]
+
+
+def _tf1_widths(cell: Any) -> list[int]:
+    """The widths of the cell's TF1 state parts in TF1 order (an LSTM: c then h)."""
+    layers = _layers(cell)
+    if layers is not None:
+        return [sum(_tf1_widths(layer)) for layer in layers]
+    sizes = _state_sizes(_unwrap(cell))
+    return [sizes[1], sizes[0]] if _is_lstm(cell) else sizes
+
+
+def _single_to_keras(cell: Any, state: Any, flat: bool) -> list[Any]:
+    if _is_lstm(cell):
+        if flat or tf.is_tensor(state) and not isinstance(state, (tuple, list)):
+            c_width = _state_sizes(_unwrap(cell))[1]
+            return [state[:, c_width:], state[:, :c_width]]
+        c, h = state
+        return [h, c]
+    return _as_list(state)
+
+
+def _single_to_tf1(cell: Any, states: Any, flat: bool) -> Any:
+    states = _as_list(states)
+    if _is_lstm(cell):
+        h, c = states
+        return tf.concat([c, h], 1) if flat else LSTMStateTuple(c, h)
+    return states[0]
+
+
+def to_keras_state(cell: Any, tf1_state: Any) -> list[Any]:
+    """A TF1-structured state of ``cell`` as the ``initial_state`` Keras' ``RNN`` takes."""
+    layers = _layers(cell)
+    flat = _is_flat(cell)
+    if layers is None:
+        return _single_to_keras(cell, tf1_state, flat)
+    if flat:
+        tf1_state = tf.split(tf1_state, [sum(_tf1_widths(layer)) for layer in layers], axis=1)
+    if len(tf1_state) != len(layers):
+        raise ValueError(
+            f"state of a {len(layers)}-layer stack: expected {len(layers)} per-layer states, "
+            f"got {len(tf1_state)}"
+        )
+    return [
+        _single_to_keras(layer, part, flat or _is_flat(layer)) for layer, part in zip(layers, tf1_state)
+    ]
+
+
+def to_tf1_state(cell: Any, keras_states: Sequence[Any]) -> Any:
+    """Keras states of ``cell`` (as ``RNN(return_state=True)`` returns them) in TF1 structure."""
+    layers = _layers(cell)
+    flat = _is_flat(cell)
+    if layers is None:
+        return _single_to_tf1(cell, keras_states, flat)
+    keras_states = list(keras_states)
+    if len(keras_states) != len(layers):
+        raise ValueError(
+            f"Keras states of a {len(layers)}-layer stack: expected {len(layers)} per-layer "
+            f"states, got {len(keras_states)}"
+        )
+    per_layer = [
+        _single_to_tf1(layer, part, flat or _is_flat(layer)) for layer, part in zip(layers, keras_states)
+    ]
+    return tf.concat(per_layer, 1) if flat else tuple(per_layer)
+
+
+def zero_state(cell: Any, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    """TF1 ``cell.zero_state(batch_size, dtype)``: zeros in the TF1 state structure."""
+    layers = _layers(cell)
+    if layers is None:
+        keras_zeros = [tf.zeros(tf.stack([batch_size, size]), dtype=dtype) for size in _state_sizes(_unwrap(cell))]
+    else:
+        keras_zeros = [
+            [tf.zeros(tf.stack([batch_size, size]), dtype=dtype) for size in _state_sizes(_unwrap(layer))]
+            for layer in layers
+        ]
+    return to_tf1_state(cell, keras_zeros)
+
+
+# --- sharing weights the way TF1 variable scopes did -------------------------------------
+
+_SHARED: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+def _scope_key(name: str) -> tuple[dict[str, Any], str, bool]:
+    scope = tf.compat.v1.get_variable_scope()
+    graph = tf.compat.v1.get_default_graph()
+    table = _SHARED.setdefault(graph, {})
+    key = f"{scope.name}/{name}" if scope.name else name
+    return table, key, bool(scope.reuse)
+
+
+def _base_cells(cell: Any) -> list[Any]:
+    layers = _layers(cell)
+    return [_unwrap(layer) for layer in layers] if layers is not None else [_unwrap(cell)]
+
+
+def _share_cells(cell: Any, name: str) -> Any:
+    """The cell to run: ``cell`` itself, with its base cells swapped for those registered
+    under the same scope and name when the scope reuses variables (TF1 shared them)."""
+    table, key, reuse = _scope_key(name)
+    registered = table.get(key)
+    if registered is None or not reuse or registered is cell:
+        table.setdefault(key, cell)
+        return cell
+    new_bases, old_bases = _base_cells(cell), _base_cells(registered)
+    if [type(c) for c in new_bases] != [type(c) for c in old_bases] or [
+        _state_sizes(c) for c in new_bases
+    ] != [_state_sizes(c) for c in old_bases]:
+        raise ValueError(
+            f"variable scope {key!r} reuses the variables of a "
+            f"{[type(c).__name__ for c in old_bases]} stack: expected the same cells, got "
+            f"{[type(c).__name__ for c in new_bases]}"
+        )
+    if _unwrap(cell) is cell and _layers(cell) is None:
+        return registered if _unwrap(registered) is registered else old_bases[0]
+    _replace_bases(cell, iter(old_bases))
+    return cell
+
+
+def _replace_bases(cell: Any, replacements: Any) -> Any:
+    """Swap the base cells inside wrappers and stacks, in order; returns the new node."""
+    if isinstance(cell, (ResidualCell, DropoutWrapperCell)):
+        cell.cell = _replace_bases(cell.cell, replacements)
+        return cell
+    if isinstance(cell, keras.layers.StackedRNNCells):
+        cell.cells = [_replace_bases(layer, replacements) for layer in cell.cells]
+        return cell
+    return next(replacements)
+
+
+# --- drivers ------------------------------------------------------------------------------
+
+
+def _swap_batch_time(tensor: Any) -> Any:
+    rank = tensor.shape.rank
+    return tf.transpose(tensor, [1, 0, *range(2, rank)])
+
+
+def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_backwards: bool = False):
+    """``keras.layers.RNN`` on batch-major inputs: (outputs, TF1-structured final state)."""
+    layer = keras.layers.RNN(
+        cell, return_sequences=True, return_state=True, go_backwards=go_backwards,
+        # TF1 outputs past a row's length are exactly zero; Keras would repeat the last one.
+        zero_output_for_mask=sequence_length is not None,
+    )
+    kwargs = {}
+    if sequence_length is not None:
+        kwargs["mask"] = tf.sequence_mask(sequence_length, maxlen=tf.shape(inputs)[1])
+    if initial_state is not None:
+        kwargs["initial_state"] = to_keras_state(cell, initial_state)
+    outputs, *states = layer(inputs, **kwargs)
+    if go_backwards:
+        outputs = tf.reverse(outputs, [1])
+    return outputs, to_tf1_state(cell, states)
+
+
+def dynamic_rnn(
+    cell: Any,
+    inputs: Any,
+    sequence_length: Any = None,
+    initial_state: Any = None,
+    dtype: Any = None,
+    parallel_iterations: Any = None,
+    swap_memory: bool = False,
+    time_major: bool = False,
+    scope: Any = None,
+) -> tuple[Any, Any]:
+    """TF1 ``tf.nn.dynamic_rnn`` as ``keras.layers.RNN``: returns ``(outputs, state)``.
+
+    ``dtype``, ``parallel_iterations`` and ``swap_memory`` tuned TF1's own loop and are not
+    needed; ``scope`` names the variables the call shares under a reusing scope.
+    """
+    del dtype, parallel_iterations, swap_memory
+    cell = _share_cells(cell, _scope_name(scope, "rnn"))
+    if time_major:
+        inputs = _swap_batch_time(inputs)
+    outputs, state = _run(cell, inputs, sequence_length, initial_state)
+    if time_major:
+        outputs = _swap_batch_time(outputs)
+    return outputs, state
+
+
+def static_rnn(
+    cell: Any,
+    inputs: Sequence[Any],
+    initial_state: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple[list[Any], Any]:
+    """TF1 ``tf.nn.static_rnn`` (``tf.nn.rnn``): a list of per-step inputs, a list of outputs."""
+    del dtype
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("static_rnn: expected a non-empty list of [batch, depth] inputs, got []")
+    cell = _share_cells(cell, _scope_name(scope, "rnn"))
+    outputs, state = _run(cell, tf.stack(inputs, axis=1), sequence_length, initial_state)
+    return tf.unstack(outputs, num=len(inputs), axis=1), state
+
+
+def bidirectional_dynamic_rnn(
+    cell_fw: Any,
+    cell_bw: Any,
+    inputs: Any,
+    sequence_length: Any = None,
+    initial_state_fw: Any = None,
+    initial_state_bw: Any = None,
+    dtype: Any = None,
+    parallel_iterations: Any = None,
+    swap_memory: bool = False,
+    time_major: bool = False,
+    scope: Any = None,
+) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """TF1 ``tf.nn.bidirectional_dynamic_rnn``: ``((out_fw, out_bw), (state_fw, state_bw))``.
+
+    A forward ``RNN`` and a ``go_backwards`` ``RNN`` over the same mask -- what
+    ``keras.layers.Bidirectional`` runs, with the script's own cell objects (``Bidirectional``
+    clones its layers from their configs). With a mask the backward pass starts at each row's
+    last valid step, as TF1's ``reverse_sequence`` did.
+    """
+    del dtype, parallel_iterations, swap_memory
+    name = _scope_name(scope, "bidirectional_rnn")
+    cell_fw = _share_cells(cell_fw, name + "/fw")
+    cell_bw = _share_cells(cell_bw, name + "/bw")
+    if time_major:
+        inputs = _swap_batch_time(inputs)
+    out_fw, state_fw = _run(cell_fw, inputs, sequence_length, initial_state_fw)
+    out_bw, state_bw = _run(cell_bw, inputs, sequence_length, initial_state_bw, go_backwards=True)
+    if time_major:
+        out_fw, out_bw = _swap_batch_time(out_fw), _swap_batch_time(out_bw)
+    return (out_fw, out_bw), (state_fw, state_bw)
+
+
+def static_bidirectional_rnn(
+    cell_fw: Any,
+    cell_bw: Any,
+    inputs: Sequence[Any],
+    initial_state_fw: Any = None,
+    initial_state_bw: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple[list[Any], Any, Any]:
+    """TF1 ``static_bidirectional_rnn``: per-step ``concat([fw, bw], 1)`` outputs and both states."""
+    inputs = list(inputs)
+    (out_fw, out_bw), (state_fw, state_bw) = bidirectional_dynamic_rnn(
+        cell_fw, cell_bw, tf.stack(inputs, axis=1), sequence_length=sequence_length,
+        initial_state_fw=initial_state_fw, initial_state_bw=initial_state_bw, scope=scope,
+    )
+    outputs = tf.concat([out_fw, out_bw], 2)
+    return tf.unstack(outputs, num=len(inputs), axis=1), state_fw, state_bw
+
+
+def call_cell(cell: Any, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
+    """One step, TF1 ``output, new_state = cell(inputs, state)``, in TF1 state structure."""
+    del scope
+    output, new_states = cell(inputs, to_keras_state(cell, state))
+    if _layers(cell) is None:
+        new_states = _as_list(new_states)
+    return output, to_tf1_state(cell, new_states)
+
+
+def _scope_name(scope: Any, default: str) -> str:
+    if scope is None:
+        return default
+    if isinstance(scope, str):
+        return scope
+    return getattr(scope, "name", default)
+
+
+# --- seq2seq and layers helpers ------------------------------------------------------------
+
+
+def rnn_decoder(
+    decoder_inputs: Sequence[Any],
+    initial_state: Any,
+    cell: Any,
+    loop_function: Callable[[Any, int], Any] | None = None,
+    scope: Any = None,
+) -> tuple[list[Any], Any]:
+    """TF1 ``legacy_seq2seq.rnn_decoder``: a loop over the Keras cell, TF1 state structure.
+
+    With ``loop_function``, steps after the first take ``loop_function(previous_output, i)``
+    instead of the given input (the sampling decoder).
+    """
+    del scope
+    state = initial_state
+    outputs: list[Any] = []
+    previous = None
+    for step, step_input in enumerate(decoder_inputs):
+        if loop_function is not None and previous is not None:
+            step_input = loop_function(previous, step)
+        output, state = call_cell(cell, step_input, state)
+        outputs.append(output)
+        if loop_function is not None:
+            previous = output
+    return outputs, state
+
+
+def sequence_loss_by_example(
+    logits: Sequence[Any],
+    targets: Sequence[Any],
+    weights: Sequence[Any],
+    average_across_timesteps: bool = True,
+    softmax_loss_function: Callable[..., Any] | None = None,
+    name: str | None = None,
+) -> Any:
+    """TF1 ``legacy_seq2seq.sequence_loss_by_example``: weighted per-example log-perplexity."""
+    del name
+    if not len(logits) == len(targets) == len(weights):
+        raise ValueError(
+            "sequence_loss_by_example: expected logits, targets and weights of one length, got "
+            f"{len(logits)}, {len(targets)} and {len(weights)}"
+        )
+    terms = []
+    for logit, target, weight in zip(logits, targets, weights):
+        if softmax_loss_function is None:
+            crossent = tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tf.reshape(target, [-1]), logits=logit
+            )
+        else:
+            crossent = softmax_loss_function(labels=target, logits=logit)
+        terms.append(crossent * weight)
+    total = tf.add_n(terms)
+    if average_across_timesteps:
+        total /= tf.add_n(list(weights)) + 1e-12  # TF1's guard against all-zero weights
+    return total
+
+
+def sequence_loss(
+    logits: Any,
+    targets: Any,
+    weights: Any,
+    average_across_timesteps: bool = True,
+    average_across_batch: bool = True,
+    sum_over_timesteps: bool = False,
+    sum_over_batch: bool = False,
+    softmax_loss_function: Callable[..., Any] | None = None,
+    name: str | None = None,
+) -> Any:
+    """TF1 ``contrib.seq2seq.sequence_loss`` (TF 1.15's rules, ``div_no_nan`` included)."""
+    del name
+    if average_across_timesteps and sum_over_timesteps:
+        raise ValueError("sequence_loss: expected at most one of average_across_timesteps and sum_over_timesteps")
+    if average_across_batch and sum_over_batch:
+        raise ValueError("sequence_loss: expected at most one of average_across_batch and sum_over_batch")
+    num_classes = tf.shape(logits)[2]
+    flat_logits = tf.reshape(logits, [-1, num_classes])
+    flat_targets = tf.reshape(targets, [-1])
+    if softmax_loss_function is None:
+        crossent = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=flat_targets, logits=flat_logits)
+    else:
+        crossent = softmax_loss_function(labels=flat_targets, logits=flat_logits)
+    crossent *= tf.reshape(weights, [-1])
+    if average_across_timesteps and average_across_batch:
+        return tf.math.divide_no_nan(tf.reduce_sum(crossent), tf.reduce_sum(weights))
+    if sum_over_timesteps and sum_over_batch:
+        return tf.math.divide_no_nan(tf.reduce_sum(crossent), tf.cast(tf.math.count_nonzero(weights), crossent.dtype))
+    crossent = tf.reshape(crossent, tf.shape(logits)[0:2])
+    if average_across_timesteps or sum_over_timesteps:
+        summed = tf.reduce_sum(crossent, axis=[1])
+        if average_across_timesteps:
+            return tf.math.divide_no_nan(summed, tf.reduce_sum(weights, axis=[1]))
+        return tf.math.divide_no_nan(summed, tf.cast(tf.math.count_nonzero(weights, axis=[1]), crossent.dtype))
+    if average_across_batch or sum_over_batch:
+        summed = tf.reduce_sum(crossent, axis=[0])
+        if average_across_batch:
+            return tf.math.divide_no_nan(summed, tf.reduce_sum(weights, axis=[0]))
+        return tf.math.divide_no_nan(summed, tf.cast(tf.math.count_nonzero(weights, axis=[0]), crossent.dtype))
+    return crossent
+
+
+def dense(
+    inputs: Any,
+    units: int,
+    activation: Any = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = None,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Any:
+    """TF1 ``tf.layers.dense`` (and ``fully_connected``) as a ``keras.layers.Dense`` call.
+
+    A call with the same ``name`` under a reusing scope, or with ``reuse=True``, uses the
+    same ``Dense`` layer (TF1 shared its variables); without ``name``, reuse keys on TF1's
+    default name ``dense``.
+    """
+    table, key, scope_reuse = _scope_key(name or "dense")
+    layer = table.get(key)
+    if layer is None or not (reuse or scope_reuse):
+        layer = keras.layers.Dense(
+            units, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer or "glorot_uniform",
+            bias_initializer=bias_initializer or "zeros",
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, trainable=trainable,
+        )
+        if key not in table:
+            table[key] = layer
+    elif layer.units != units:
+        raise ValueError(f"dense {key!r} reuses a layer of {layer.units} units: expected units={layer.units}, got {units}")
+    return layer(inputs)
+
+
+_OPTIMIZERS = {
+    "Adagrad": tf.compat.v1.train.AdagradOptimizer,
+    "Adam": tf.compat.v1.train.AdamOptimizer,
+    "Ftrl": tf.compat.v1.train.FtrlOptimizer,
+    "Momentum": lambda rate: tf.compat.v1.train.MomentumOptimizer(rate, momentum=0.9),
+    "RMSProp": tf.compat.v1.train.RMSPropOptimizer,
+    "SGD": tf.compat.v1.train.GradientDescentOptimizer,
+}
+
+
+def optimize_loss(
+    loss: Any,
+    global_step: Any,
+    learning_rate: Any,
+    optimizer: Any,
+    clip_gradients: Any = None,
+    variables: Sequence[Any] | None = None,
+    name: str | None = None,
+    **unsupported: Any,
+) -> Any:
+    """TF1 ``contrib.layers.optimize_loss``: gradients, optional global-norm clip, one update.
+
+    The subset scripts used: an optimizer name from TF1's table (``"Adam"``, ``"SGD"``...), a
+    ``tf.compat.v1.train`` optimizer class, or an instance; ``clip_gradients`` as a float
+    (``tf.clip_by_global_norm``). Summaries, decay functions, moving averages and the other
+    options are refused with their names, never ignored.
+    """
+    del name
+    unsupported = {key: value for key, value in unsupported.items() if value is not None and key != "summaries"}
+    if unsupported:
+        raise ValueError(f"optimize_loss: expected only loss, global_step, learning_rate, optimizer, clip_gradients and variables, got also {sorted(unsupported)}")
+    if isinstance(optimizer, str):
+        if optimizer not in _OPTIMIZERS:
+            raise ValueError(f"optimize_loss: expected optimizer one of {sorted(_OPTIMIZERS)}, got {optimizer!r}")
+        optimizer = _OPTIMIZERS[optimizer](learning_rate)
+    elif isinstance(optimizer, type):
+        optimizer = optimizer(learning_rate)
+    if variables is None:
+        variables = tf.compat.v1.trainable_variables()
+    grads_and_vars = [(g, v) for g, v in optimizer.compute_gradients(loss, var_list=list(variables)) if g is not None]
+    if clip_gradients is not None:
+        if callable(clip_gradients):
+            grads_and_vars = clip_gradients(grads_and_vars)
+        else:
+            grads, used = zip(*grads_and_vars)
+            grads, _ = tf.clip_by_global_norm(list(grads), clip_gradients)
+            grads_and_vars = list(zip(grads, used))
+    update = optimizer.apply_gradients(grads_and_vars, global_step=global_step)
+    # TF1 returned the loss, computed after the update ran.
+    with tf.control_dependencies([update]):
+        return tf.identity(loss)
+
+
+__all__ = [
+    "DropoutWrapper",
+    "ForgetBiasInitializer",
+    "LSTMStateTuple",
+    "ResidualWrapper",
+    "TF1DropoutWrapper",
+    "bidirectional_dynamic_rnn",
+    "call_cell",
+    "dense",
+    "dynamic_rnn",
+    "flat_state",
+    "optimize_loss",
+    "rnn_decoder",
+    "sequence_loss",
+    "sequence_loss_by_example",
+    "static_bidirectional_rnn",
+    "static_rnn",
+    "to_keras_state",
+    "to_tf1_state",
+    "zero_state",
+]
