@@ -1,0 +1,247 @@
+"""An LSTM layer for CPU training: the input projection out of the time loop, a hand-written backward.
+
+``keras.layers.LSTM`` on the TensorFlow backend without a GPU runs its cell once per step:
+``x_t @ kernel + h @ recurrent_kernel + bias`` with thin ``[batch, ...]`` matrix products, and
+autodiff adds two more thin products per step for the weight gradients. PyTorch's fused CPU
+LSTM (issue 8) is faster because it does the input part as one product over all steps and the
+weight gradients as one product each. :class:`PrecomputedInputLSTM` does the same with ordinary
+TensorFlow ops:
+
+* forward: ``xw = x @ kernel + bias`` for every step at once; the loop does only
+  ``z = xw_t + h @ recurrent_kernel`` and the gate arithmetic;
+* backward (``tf.custom_gradient``): the gate derivatives that do not depend on the incoming
+  gradient are computed for all steps at once before the loop; the loop does one product
+  (``dz @ recurrent_kernel^T``) and four element-wise ops per step; afterwards
+  ``d recurrent_kernel`` is one product over all steps, and ``d kernel``, ``d bias`` and
+  ``d x`` come from autodiff of the single input projection, again one product each.
+
+Same weights, same gate order ``(i, f, c, o)`` and same activations as ``keras.layers.LSTM``
+(tanh, sigmoid); only the order of floating-point additions differs (``(x W + b) + h U``
+instead of ``(x W + h U) + b``), so results agree to rounding, not bit for bit.
+TensorFlow backend only (it uses ``tf.custom_gradient``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+_PACKAGE = "tf1_migrate"
+# Unrolling gives TensorFlow's graph optimiser and executor whole steps to schedule with no
+# while-loop frame overhead; past this length the graph (forward + backward) grows too large
+# and a tf.while_loop over the steps is used instead.
+MAX_UNROLLED_STEPS = 200
+
+
+def _gates(z: Any) -> tuple[Any, Any, Any, Any]:
+    z_i, z_f, z_c, z_o = tf.split(z, 4, axis=-1)
+    return tf.sigmoid(z_i), tf.sigmoid(z_f), tf.tanh(z_c), tf.sigmoid(z_o)
+
+
+def _forward_unrolled(xw: Any, h: Any, c: Any, recurrent_kernel: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """Returns ``(outputs, cells, pre-activations z)`` ``[B, T, ...]`` and the final ``h, c``."""
+    outputs, cells, zs = [], [], []
+    for xw_t in tf.unstack(xw, axis=1):
+        z = xw_t + tf.matmul(h, recurrent_kernel)
+        i, f, g, o = _gates(z)
+        c = f * c + i * g
+        h = o * tf.tanh(c)
+        outputs.append(h)
+        cells.append(c)
+        zs.append(z)
+    return tf.stack(outputs, axis=1), tf.stack(cells, axis=1), tf.stack(zs, axis=1), h, c
+
+
+def _forward_while(xw: Any, h: Any, c: Any, recurrent_kernel: Any) -> tuple[Any, Any, Any, Any, Any]:
+    xw_time_major = tf.transpose(xw, (1, 0, 2))
+
+    def step(carry: Any, xw_t: Any) -> Any:
+        h, c, _ = carry
+        z = xw_t + tf.matmul(h, recurrent_kernel)
+        i, f, g, o = _gates(z)
+        c = f * c + i * g
+        return o * tf.tanh(c), c, z
+
+    outputs, cells, zs = tf.scan(step, xw_time_major, initializer=(h, c, tf.zeros_like(xw_time_major[0])))
+    batch_major = [tf.transpose(t, (1, 0, 2)) for t in (outputs, cells, zs)]
+    return (*batch_major, outputs[-1], cells[-1])
+
+
+def _backward(d_outputs: Any, d_h: Any, d_c: Any, outputs: Any, cells: Any, zs: Any, h0: Any, c0: Any,
+              recurrent_kernel: Any, unrolled: bool) -> tuple[Any, Any, Any, Any]:
+    """Gradients of ``(xw, h0, c0, recurrent_kernel)``; all sequences batch-major ``[B, T, ...]``."""
+    # Everything that does not depend on the incoming gradient, for all steps at once.
+    i, f, g, o = _gates(zs)
+    c_previous = _previous(cells, c0)
+    tanh_c = tf.tanh(cells)
+    # dz = [dc * g i(1-i), dc * c_prev f(1-f), dc * i (1-g^2), dh * tanh(c) o(1-o)]
+    dz_over_dc = tf.concat([g * i * (1 - i), c_previous * f * (1 - f), i * (1 - g * g)], axis=-1)
+    dz_o_over_dh = tanh_c * o * (1 - o)
+    dc_over_dh = o * (1 - tanh_c * tanh_c)
+
+    def step(d_h_next: Any, d_c_next: Any, d_output_t: Any, dz_over_dc_t: Any, dz_o_over_dh_t: Any,
+             dc_over_dh_t: Any, f_t: Any) -> tuple[Any, Any, Any]:
+        d_h_t = d_output_t + d_h_next
+        d_c_t = d_c_next + d_h_t * dc_over_dh_t
+        dz_t = tf.concat([tf.tile(d_c_t, (1, 3)) * dz_over_dc_t, d_h_t * dz_o_over_dh_t], axis=-1)
+        return tf.matmul(dz_t, recurrent_kernel, transpose_b=True), d_c_t * f_t, dz_t
+
+    if unrolled:
+        per_step = [tf.unstack(t, axis=1) for t in (d_outputs, dz_over_dc, dz_o_over_dh, dc_over_dh, f)]
+        dz = [None] * len(per_step[0])
+        for t in reversed(range(len(dz))):
+            d_h, d_c, dz[t] = step(d_h, d_c, *(sequence[t] for sequence in per_step))
+        dz = tf.stack(dz, axis=1)
+    else:
+        time_major = [tf.transpose(t, (1, 0, 2)) for t in (d_outputs, dz_over_dc, dz_o_over_dh, dc_over_dh, f)]
+
+        def scan_step(carry: Any, elements: Any) -> Any:
+            return step(carry[0], carry[1], *elements)
+
+        d_hs, d_cs, dz = tf.scan(scan_step, tuple(time_major), reverse=True,
+                                 initializer=(d_h, d_c, tf.tile(tf.zeros_like(d_h), (1, 4))))
+        d_h, d_c = d_hs[0], d_cs[0]
+        dz = tf.transpose(dz, (1, 0, 2))
+    units = recurrent_kernel.shape[0]
+    d_recurrent_kernel = tf.matmul(tf.reshape(_previous(outputs, h0), (-1, units)),
+                                   tf.reshape(dz, (-1, 4 * units)), transpose_a=True)
+    return dz, d_h, d_c, d_recurrent_kernel
+
+
+def _previous(sequence: Any, first: Any) -> Any:
+    """``[first, sequence[:, 0], ..., sequence[:, -2]]``: the value each step started from."""
+    return tf.concat([first[:, None], sequence[:, :-1]], axis=1)
+
+
+def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bool | None = None) -> tuple[Any, Any, Any]:
+    """The recurrent part of an LSTM over precomputed input projections.
+
+    Args:
+        xw: ``x @ kernel + bias``, ``[batch, time, 4 * units]`` in Keras gate order.
+        h0, c0: initial state, ``[batch, units]`` each.
+        recurrent_kernel: ``[units, 4 * units]``.
+        unroll: unroll the steps in the graph (default: when the time dimension is static and at
+            most ``MAX_UNROLLED_STEPS``), else a ``tf.scan``.
+
+    Returns:
+        ``(outputs [batch, time, units], h, c)``, differentiable in every input.
+    """
+    steps = xw.shape[1]
+    unrolled = (steps is not None and steps <= MAX_UNROLLED_STEPS) if unroll is None else unroll
+    if unrolled and steps is None:
+        raise ValueError("Invalid value for `unroll`: expected False or None for a sequence of unknown length, "
+                         "received True.")
+
+    @tf.custom_gradient
+    def recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any) -> Any:
+        forward = _forward_unrolled if unrolled else _forward_while
+        outputs, cells, zs, h, c = forward(xw, h0, c0, recurrent_kernel)
+
+        def gradient(d_outputs: Any, d_h: Any, d_c: Any) -> tuple[Any, Any, Any, Any]:
+            d_outputs = tf.zeros_like(outputs) if d_outputs is None else d_outputs
+            d_h = tf.zeros_like(h) if d_h is None else d_h
+            d_c = tf.zeros_like(c) if d_c is None else d_c
+            return _backward(d_outputs, d_h, d_c, outputs, cells, zs, h0, c0, recurrent_kernel, unrolled)
+
+        return (outputs, h, c), gradient
+
+    return recurrence(xw, h0, c0, recurrent_kernel)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PrecomputedInputLSTM(keras.layers.Layer):
+    """``keras.layers.LSTM`` (tanh/sigmoid, all outputs and the final state) built for CPU training.
+
+    Computes what ``keras.layers.LSTM(units, return_sequences=True, return_state=True,
+    unit_forget_bias=True)`` computes, with the same three weights in the same layout
+    (``kernel [input, 4 units]``, ``recurrent_kernel [units, 4 units]``, ``bias [4 units]``,
+    gate order ``(i, f, c, o)``), so ``set_weights(lstm.get_weights())`` copies a stock layer
+    (and the weights of a ``StackPort``, and so of a TF1 checkpoint). It differs in how: the
+    input projection of all steps is one matrix product outside the time loop, and the
+    gradient is hand-written so that the weight gradients are one product each over all steps
+    (see the module docstring). Results agree with ``keras.layers.LSTM`` to float rounding.
+
+    Limits: TensorFlow backend only; no masking, dropout, ``go_backwards`` or other
+    activations (use ``keras.layers.LSTM`` or ``StackPort`` for those).
+
+    Args:
+        units: size of the hidden and cell state.
+        unroll: unroll the time loop in the graph; ``None`` (default) unrolls sequences of known
+            length up to ``MAX_UNROLLED_STEPS`` steps, otherwise uses ``tf.scan``.
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
+
+    Call arguments:
+        inputs: ``[batch, time, input_size]``.
+        initial_state: None (zeros) or ``[h, c]``, ``[batch, units]`` each.
+
+    Returns:
+        ``[outputs [batch, time, units], h, c]``, as ``keras.layers.LSTM(return_sequences=True,
+        return_state=True)``.
+
+    Example:
+
+    >>> layer = PrecomputedInputLSTM(8)
+    >>> outputs, h, c = layer(keras.ops.ones((2, 5, 3)))
+    >>> tuple(outputs.shape), tuple(h.shape)
+    ((2, 5, 8), (2, 8))
+    """
+
+    def __init__(self, units: int, unroll: bool | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                f"PrecomputedInputLSTM needs the TensorFlow backend (it uses tf.custom_gradient), "
+                f"received the {keras.backend.backend()!r} backend; use keras.layers.LSTM there."
+            )
+        if not isinstance(units, int) or units < 1:
+            raise ValueError(f"Invalid value for `units`: expected a positive int, received {units!r}.")
+        self.units = units
+        self.unroll = unroll
+
+    def build(self, input_shape: Any) -> None:
+        input_size = input_shape[-1]
+        self.kernel = self.add_weight(shape=(input_size, 4 * self.units), initializer="glorot_uniform",
+                                      name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, 4 * self.units), initializer="orthogonal",
+                                                name="recurrent_kernel")
+        units = self.units
+
+        # keras.layers.LSTM(unit_forget_bias=True): zeros with ones in the forget block.
+        def bias_initializer(shape: Any, dtype: Any = None) -> Any:
+            return tf.concat([tf.zeros((units,), dtype), tf.ones((units,), dtype),
+                              tf.zeros((2 * units,), dtype)], axis=0)
+
+        self.bias = self.add_weight(shape=(4 * self.units,), initializer=bias_initializer, name="bias")
+
+    def call(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
+        if mask is not None:
+            raise ValueError("PrecomputedInputLSTM does not support masks; received a mask. "
+                             "Use keras.layers.LSTM (or StackPort) for masked sequences.")
+        inputs = tf.convert_to_tensor(inputs, self.compute_dtype)
+        units = self.units
+        if initial_state is None:
+            zeros = tf.zeros((tf.shape(inputs)[0], units), self.compute_dtype)
+            h0, c0 = zeros, zeros
+        else:
+            h0, c0 = (tf.convert_to_tensor(state, self.compute_dtype) for state in initial_state)
+        input_size = inputs.shape[-1]
+        # One product for every step (and batch row) at once.
+        xw = tf.reshape(tf.matmul(tf.reshape(inputs, (-1, input_size)), tf.convert_to_tensor(self.kernel))
+                        + tf.convert_to_tensor(self.bias), tf.concat([tf.shape(inputs)[:2], [4 * units]], 0))
+        xw = tf.ensure_shape(xw, (inputs.shape[0], inputs.shape[1], 4 * units))
+        outputs, h, c = lstm_recurrence(xw, h0, c0, tf.convert_to_tensor(self.recurrent_kernel), self.unroll)
+        return [outputs, h, c]
+
+    def compute_output_spec(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        return [keras.KerasTensor((batch, steps, self.units), dtype=self.compute_dtype),
+                keras.KerasTensor((batch, self.units), dtype=self.compute_dtype),
+                keras.KerasTensor((batch, self.units), dtype=self.compute_dtype)]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units, "unroll": self.unroll}
+
+
+__all__ = ["MAX_UNROLLED_STEPS", "PrecomputedInputLSTM", "lstm_recurrence"]
