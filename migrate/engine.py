@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import difflib
 import io
 import tokenize
 
@@ -23,9 +24,10 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate import notebook
-from migrate.codemods import LEVELS
+from migrate.codemods import LEVELS, STAGES
 from migrate.codemods.base import EDITS_KEY, REPORTS_KEY, Pipeline, StatementEdits
 from migrate.findings import CODES, Finding, RewriteResult
+from migrate.keras_symbols import CONVERTED_WITHOUT_HOME, display
 
 PYTHON2_HINT = "Python 2 source: run `2to3` (or pyupgrade) first, then tf1-migrate"
 
@@ -56,23 +58,22 @@ def rewrite_source(source: str, level: str = "compat", path: str = "<string>") -
     # meaning (`except E, e:` as a 3.14 tuple, `print >>f, x` as a shift): reject those too.
     if ("except" in source or "print" in source) and python2_line(source):
         return _parse_failure(source, path, None)
-    context = CodemodContext(filename=path)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    context = dataclasses.replace(context, wrapper=wrapper)
-    edits = context.scratch.setdefault(EDITS_KEY, StatementEdits())
-    codemods = [command(context, pipelined=True) for command in LEVELS[level]]
-    pipeline = Pipeline(codemods, edits)
-    dependencies = set()
-    for codemod in codemods:
-        dependencies |= set(codemod.get_inherited_dependencies())
-    wrapper.resolve_many(dependencies)
-    with _resolved(codemods, wrapper):
-        new_module = module.visit(pipeline)
-    for visitor in (AddImportsVisitor, RemoveImportsVisitor):
-        if context.scratch.get(visitor.CONTEXT_KEY):
-            new_module = visitor(context).transform_module(new_module)
-    findings = _findings(context.scratch.get(REPORTS_KEY, []), wrapper, path)
-    code = new_module.code
+    text = masked.text if masked is not None else source
+    findings: list[Finding] = []
+    for index, commands in enumerate(STAGES[level]):
+        if index:
+            module = cst.parse_module(text)
+        new_text, stage_findings = _run_stage(module, commands, path)
+        if index:
+            back = _line_map(masked.text if masked is not None else source, text)
+            stage_findings = [dataclasses.replace(f, line=back.get(f.line, f.line)) for f in stage_findings]
+        findings += stage_findings
+        text = new_text
+    if len(STAGES[level]) > 1:
+        findings = [f for f in findings if not _converted_later(f)]
+    findings.sort(key=lambda finding: (finding.line, finding.col, finding.code))
+    findings = tuple(findings)
+    code = text
     if masked is not None:
         code = notebook.unmask(code, masked)
         findings = (
@@ -89,6 +90,47 @@ def rewrite_source(source: str, level: str = "compat", path: str = "<string>") -
             *findings,
         )
     return RewriteResult(code=code, changed=code != source, findings=findings)
+
+
+def _run_stage(module: cst.Module, commands, path: str) -> tuple[str, list[Finding]]:
+    """One pass of ``commands`` over ``module``: (new code, findings in the module's lines)."""
+    context = CodemodContext(filename=path)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    context = dataclasses.replace(context, wrapper=wrapper)
+    edits = context.scratch.setdefault(EDITS_KEY, StatementEdits())
+    codemods = [command(context, pipelined=True) for command in commands]
+    pipeline = Pipeline(codemods, edits)
+    dependencies = set()
+    for codemod in codemods:
+        dependencies |= set(codemod.get_inherited_dependencies())
+    wrapper.resolve_many(dependencies)
+    with _resolved(codemods, wrapper):
+        new_module = module.visit(pipeline)
+    for visitor in (AddImportsVisitor, RemoveImportsVisitor):
+        if context.scratch.get(visitor.CONTEXT_KEY):
+            new_module = visitor(context).transform_module(new_module)
+    return new_module.code, list(_findings(context.scratch.get(REPORTS_KEY, []), wrapper, path))
+
+
+def _line_map(original: str, current: str) -> dict[int, int]:
+    """Line numbers of ``current`` -> the original line they come from (or the line before
+    an insertion), so that every finding points into the file the user wrote."""
+    matcher = difflib.SequenceMatcher(None, original.splitlines(), current.splitlines(), autojunk=False)
+    back: dict[int, int] = {}
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        for offset in range(new_end - new_start):
+            if tag == "equal" or offset < old_end - old_start:
+                back[new_start + offset + 1] = old_start + offset + 1
+            else:
+                back[new_start + offset + 1] = max(old_end, 1)
+    return back
+
+
+def _converted_later(finding: Finding) -> bool:
+    """A compat finding about a name that a later stage of the level converted."""
+    return finding.code == "TFM101" and any(
+        finding.message.startswith(display(name) + " ") for name in CONVERTED_WITHOUT_HOME
+    )
 
 
 class _resolved:

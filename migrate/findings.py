@@ -7,7 +7,7 @@ import dataclasses
 SEVERITIES = ("error", "warning", "info")
 
 # Stable finding codes. The first digit groups them: 0 the file as a whole, 1 names and
-# imports, 2 call arguments, 3 cell stacks, 4 inserted settings. Tests and the CLI's report
+# imports, 2 call arguments, 3 cell stacks, 4 inserted settings, 5 the keras level. Tests and the CLI's report
 # key on these codes, so a code is never reused for a different meaning.
 CODES = {
     "TFM001": ("error", "file could not be parsed"),
@@ -23,6 +23,10 @@ CODES = {
     "TFM203": ("error", "call could not be converted"),
     "TFM301": ("warning", "one cell object shared by several layers"),
     "TFM401": ("info", "legacy Keras (tf_keras) required"),
+    "TFM501": ("info", "checkpoint variable names changed: convert old checkpoints"),
+    "TFM502": ("info", "the file now imports tf2_port"),
+    "TFM503": ("info", "fresh weights drawn by Keras initializers"),
+    "TFM504": ("warning", "legacy Keras use the keras level cannot convert"),
 }
 
 

@@ -158,6 +158,14 @@ class TF1DropoutWrapper(DropoutWrapperCell):
             output = self._dropout(output, self.output_keep_prob, "output", masks)
         return output, new_states
 
+    def _dropout(self, value: Any, keep_prob: Any, mask_name: str, masks: dict[str, Any] | None) -> Any:
+        dropped = super()._dropout(value, keep_prob, mask_name, masks)
+        # A mask drawn for a dynamic shape has an unknown static shape in a TF1 graph; the
+        # cell that consumes the value needs its rank, which is the value's own.
+        if hasattr(dropped, "set_shape") and hasattr(value, "shape"):
+            dropped.set_shape(value.shape)
+        return dropped
+
     def _make_variational_masks(self, step_input: Any) -> dict[str, Any]:
         dtype = self.compute_dtype
         masks: dict[str, Any] = {}
@@ -318,6 +326,20 @@ def to_tf1_state(cell: Any, keras_states: Sequence[Any]) -> Any:
         _single_to_tf1(layer, part, flat or _is_flat(layer)) for layer, part in zip(layers, keras_states)
     ]
     return tf.concat(per_layer, 1) if flat else tuple(per_layer)
+
+
+def state_size(cell: Any) -> Any:
+    """TF1 ``cell.state_size``: an int, ``LSTMStateTuple(c=..., h=...)`` or a tuple per layer;
+    one int (the concatenated width) for ``state_is_tuple=False``."""
+    layers = _layers(cell)
+    if _is_flat(cell):
+        return sum(_tf1_widths(cell))
+    if layers is not None:
+        return tuple(state_size(layer) for layer in layers)
+    sizes = _state_sizes(_unwrap(cell))
+    if _is_lstm(cell):
+        return LSTMStateTuple(c=sizes[1], h=sizes[0])
+    return sizes[0]
 
 
 def zero_state(cell: Any, batch_size: Any, dtype: Any = tf.float32) -> Any:
@@ -737,6 +759,7 @@ __all__ = [
     "sequence_loss_by_example",
     "static_bidirectional_rnn",
     "static_rnn",
+    "state_size",
     "to_keras_state",
     "to_tf1_state",
     "zero_state",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from migrate.codemods.disable_eager import DisableEagerCommand
 from migrate.codemods.enable_legacy_keras import EnableLegacyKerasCommand
 from migrate.codemods.fix_arguments import FixArgumentsCommand
+from migrate.codemods.port_rnn_to_keras import PortRNNToKerasCommand
 from migrate.codemods.rename_symbols import RenameSymbolsCommand
 from migrate.codemods.untie_cells import UntieCellsCommand
 
@@ -20,14 +21,27 @@ COMPAT = (
     EnableLegacyKerasCommand,
 )
 
-LEVELS = {"compat": COMPAT}
+# The keras level runs in three passes, each on the previous one's output: compat without
+# the legacy-Keras setting (so every RNN name is in its tf.compat.v1 home), the port to Keras
+# 3, then the legacy-Keras setting again only where a use the port cannot convert remains.
+KERAS = (
+    tuple(command for command in COMPAT if command is not EnableLegacyKerasCommand),
+    (PortRNNToKerasCommand,),
+    (EnableLegacyKerasCommand,),
+)
+
+STAGES = {"compat": (COMPAT,), "keras": KERAS}
+LEVELS = {name: tuple(command for stage in stages for command in stage) for name, stages in STAGES.items()}
 
 __all__ = [
     "COMPAT",
+    "KERAS",
     "LEVELS",
+    "STAGES",
     "DisableEagerCommand",
     "EnableLegacyKerasCommand",
     "FixArgumentsCommand",
+    "PortRNNToKerasCommand",
     "RenameSymbolsCommand",
     "UntieCellsCommand",
 ]
