@@ -28,14 +28,16 @@ every value unchanged (``floor(1 + u) == 1`` for ``u`` in [0, 1)).
 from __future__ import annotations
 
 import collections
+import os
 import weakref
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from tf2_port import convert
 from tf2_port.cells import DropoutWrapperCell, ResidualCell, TF1LSTMCell
 
 LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))
@@ -368,6 +370,16 @@ def _scope_key(name: str) -> tuple[dict[str, Any], str, bool]:
     return table, key, bool(scope.reuse)
 
 
+def _unique_key(table: dict[str, Any], key: str) -> str:
+    """``key``, or TF1's next free variant of it (``dense_1``, ``dense_2``...)."""
+    if key not in table:
+        return key
+    index = 1
+    while f"{key}_{index}" in table:
+        index += 1
+    return f"{key}_{index}"
+
+
 def _base_cells(cell: Any) -> list[Any]:
     layers = _layers(cell)
     return [_unwrap(layer) for layer in layers] if layers is not None else [_unwrap(cell)]
@@ -377,6 +389,7 @@ def _share_cells(cell: Any, name: str) -> Any:
     """The cell to run: ``cell`` itself, with its base cells swapped for those registered
     under the same scope and name when the scope reuses variables (TF1 shared them)."""
     table, key, reuse = _scope_key(name)
+    key = key.rstrip("/")
     registered = table.get(key)
     if registered is None or not reuse or registered is cell:
         table.setdefault(key, cell)
@@ -532,7 +545,10 @@ def static_bidirectional_rnn(
 
 def call_cell(cell: Any, inputs: Any, state: Any, scope: Any = None) -> tuple[Any, Any]:
     """One step, TF1 ``output, new_state = cell(inputs, state)``, in TF1 state structure."""
-    del scope
+    if scope is not None:
+        with tf.compat.v1.variable_scope(scope):
+            return call_cell(cell, inputs, state)
+    cell = _share_cells(cell, "")
     output, new_states = cell(inputs, to_keras_state(cell, state))
     if _layers(cell) is None:
         new_states = _as_list(new_states)
@@ -562,17 +578,19 @@ def rnn_decoder(
     With ``loop_function``, steps after the first take ``loop_function(previous_output, i)``
     instead of the given input (the sampling decoder).
     """
-    del scope
     state = initial_state
     outputs: list[Any] = []
     previous = None
-    for step, step_input in enumerate(decoder_inputs):
-        if loop_function is not None and previous is not None:
-            step_input = loop_function(previous, step)
-        output, state = call_cell(cell, step_input, state)
-        outputs.append(output)
-        if loop_function is not None:
-            previous = output
+    # TF1 ran the cell under variable_scope(scope or "rnn_decoder"): the weights are shared
+    # (and named) per that scope.
+    with tf.compat.v1.variable_scope(scope or "rnn_decoder"):
+        for step, step_input in enumerate(decoder_inputs):
+            if loop_function is not None and previous is not None:
+                step_input = loop_function(previous, step)
+            output, state = call_cell(cell, step_input, state)
+            outputs.append(output)
+            if loop_function is not None:
+                previous = output
     return outputs, state
 
 
@@ -682,11 +700,174 @@ def dense(
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, trainable=trainable,
         )
-        if key not in table:
-            table[key] = layer
+        table[_unique_key(table, key)] = layer
     elif layer.units != units:
         raise ValueError(f"dense {key!r} reuses a layer of {layer.units} units: expected units={layer.units}, got {units}")
     return layer(inputs)
+
+
+# --- old checkpoints ------------------------------------------------------------------------
+
+_TF1_CELL_SCOPES = {
+    "lstm": ("lstm_cell", "basic_lstm_cell"),
+    "gru": ("gru_cell",),
+    "rnn": ("basic_rnn_cell",),
+}
+
+
+def _family(cell: Any) -> str:
+    if isinstance(cell, (keras.layers.LSTMCell, TF1LSTMCell)):
+        return "lstm"
+    if isinstance(cell, keras.layers.GRUCell):
+        return "gru"
+    if isinstance(cell, keras.layers.SimpleRNNCell):
+        return "rnn"
+    raise ValueError(f"restore: expected an LSTM, GRU or SimpleRNN Keras cell, got {type(cell).__name__}")
+
+
+def _cell_prefix(variables: Mapping[str, Any], scope: str, family: str) -> str:
+    """The TF1 variable scope of one cell under ``scope``: ``<scope>/lstm_cell`` or a custom name."""
+    candidates = sorted({
+        name[len(scope):].split("/", 1)[0]
+        for name in variables
+        if name.startswith(scope) and name.endswith(("/kernel", "/bias", "/weights", "/biases"))
+    })
+    preferred = [c for c in candidates if c in _TF1_CELL_SCOPES[family]]
+    chosen = preferred or candidates
+    if len(chosen) != 1:
+        raise ValueError(
+            f"restore: expected one {family} cell scope under {scope!r}, got {chosen or 'none'}"
+        )
+    return scope + chosen[0]
+
+
+def _variable(variables: Mapping[str, Any], prefix: str, role: str) -> np.ndarray:
+    """``prefix/role`` in TF >= 1.2 names, or TF <= 1.1's ``weights``/``biases``."""
+    old = {"kernel": "weights", "bias": "biases"}
+    for name in (f"{prefix}/{role}", f"{prefix}/{old.get(role, role)}"):
+        if name in variables:
+            return np.asarray(variables[name])
+    raise ValueError(f"restore: expected the TF1 variable {prefix}/{role}, got none of that name")
+
+
+def _cell_arrays(cell: Any, variables: Mapping[str, Any], prefix: str, settings: Mapping[str, Any]) -> list[np.ndarray]:
+    family = _family(cell)
+    if family == "rnn":
+        kernel = _variable(variables, prefix, "kernel")
+        return convert.basic_rnn_to_keras(kernel, _variable(variables, prefix, "bias"), kernel.shape[0] - cell.units)
+    if family == "gru":
+        gates = _variable(variables, prefix + "/gates", "kernel")
+        return convert.gru_to_keras(
+            gates, _variable(variables, prefix + "/gates", "bias"),
+            _variable(variables, prefix + "/candidate", "kernel"),
+            _variable(variables, prefix + "/candidate", "bias"), gates.shape[0] - cell.units,
+        )
+    if "forget_bias" not in settings:
+        raise ValueError(
+            f"restore: expected the forget_bias of {prefix} (read from the checkpoint's .meta "
+            "graph, or passed in forget_biases=), got none"
+        )
+    kernel = _variable(variables, prefix, "kernel")
+    bias = _variable(variables, prefix, "bias")
+    forget_bias = settings["forget_bias"]
+    if isinstance(cell, TF1LSTMCell):
+        optional = {
+            key: variables.get(f"{prefix}/{key}")
+            for key in ("w_i_diag", "w_f_diag", "w_o_diag")
+        }
+        return convert.lstm_peephole_projection_to_keras(
+            kernel, bias, kernel.shape[0] - cell.output_size, forget_bias,
+            projection_kernel=variables.get(f"{prefix}/projection/kernel"), **optional,
+        )
+    return convert.lstm_to_keras(kernel, bias, kernel.shape[0] - cell.units, forget_bias)
+
+
+def tf1_variable_assignments(
+    variables: Mapping[str, Any],
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    graph: Any = None,
+) -> list[tuple[Any, np.ndarray, str]]:
+    """Which TF1 arrays go into which variables of a migrated graph: ``(variable, array, TF1 name)``.
+
+    Keras cells and ``dense`` layers are found through the drivers and layers this module ran
+    in ``graph`` (keyed by the variable scope TF1 would have used, so ``LM/rnn`` finds
+    ``LM/rnn/multi_rnn_cell/cell_0/lstm_cell/...``), converted with the pure-NumPy converters
+    of :mod:`tf2_port.convert` (gate reorder, kernel split, ``forget_bias`` folded in). Every
+    other variable of the graph (``get_variable`` embeddings, softmax weights...) kept its TF1
+    name and takes the array of that name.
+
+    Args:
+        variables: ``{TF1 name: array}``, e.g. ``tf2_port.checkpoint.read_checkpoint(path)``.
+        settings: ``{TF1 cell prefix: {"forget_bias": ...}}`` as
+            ``tf2_port.checkpoint.read_meta_settings`` reads them from a ``.meta`` graph.
+        graph: the migrated graph (default: the default graph).
+
+    Raises:
+        ValueError: naming the variable, when a variable of the graph has no TF1 array.
+    """
+    graph = graph or tf.compat.v1.get_default_graph()
+    settings = settings or {}
+    table = _SHARED.get(graph, {})
+    assignments: list[tuple[Any, np.ndarray, str]] = []
+    covered: set[int] = set()
+    for key, layer in sorted(table.items()):
+        scope = f"{key}/" if key else ""
+        if isinstance(layer, keras.layers.Dense):
+            arrays = [_variable(variables, key, "kernel")] + ([_variable(variables, key, "bias")] if layer.use_bias else [])
+            names = [f"{key}/kernel", f"{key}/bias"]
+            for weight, array, name in zip(layer.weights, arrays, names):
+                assignments.append((weight, array, name))
+                covered.add(id(weight))
+            continue
+        layers = _layers(layer)
+        bases = _base_cells(layer)
+        for index, base in enumerate(bases):
+            cell_scope = f"{scope}multi_rnn_cell/cell_{index}/" if layers is not None else scope
+            prefix = _cell_prefix(variables, cell_scope, _family(base))
+            arrays = _cell_arrays(base, variables, prefix, settings.get(prefix, {}))
+            for weight, array in zip(base.weights, arrays):
+                if id(weight) not in covered:
+                    assignments.append((weight, array, prefix))
+                    covered.add(id(weight))
+    for variable in graph.get_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES):
+        name = variable.name.split(":")[0]
+        if name in variables and not any(variable is _tf_variable(w) for w, _, _ in assignments):
+            assignments.append((variable, np.asarray(variables[name]), name))
+    return assignments
+
+
+def _tf_variable(variable: Any) -> Any:
+    """The ``tf.Variable`` behind a Keras 3 variable (or the variable itself)."""
+    return variable.value if isinstance(variable, keras.Variable) else variable
+
+
+def restore_tf1_checkpoint(session: Any, checkpoint: str, forget_biases: Mapping[str, float] | None = None) -> list[str]:
+    """Load an old TF1 checkpoint into a migrated graph, converting the RNN weights exactly.
+
+    Call it after building the graph and running the variable initializer, where the TF1
+    script called ``saver.restore(sess, path)``. The ``.meta`` file next to the checkpoint
+    supplies each LSTM's ``forget_bias``; without it pass ``forget_biases={cell prefix: value}``.
+
+    Returns:
+        The TF1 names that were loaded.
+
+    Raises:
+        ValueError: when a Keras cell or dense layer of the graph has no TF1 weights.
+    """
+    from tf2_port.checkpoint import read_checkpoint, read_meta_settings, resolve_checkpoint_path
+
+    prefix = resolve_checkpoint_path(checkpoint)
+    settings: dict[str, dict[str, Any]] = {}
+    meta = prefix + ".meta"
+    if os.path.exists(meta):
+        settings = {key: dict(value) for key, value in read_meta_settings(meta).items()}
+    for cell_prefix, value in (forget_biases or {}).items():
+        settings.setdefault(cell_prefix, {})["forget_bias"] = float(value)
+    assignments = tf1_variable_assignments(read_checkpoint(prefix), settings, session.graph)
+    with session.graph.as_default():
+        ops = [_tf_variable(variable).assign(array) for variable, array, _ in assignments]
+    session.run(ops)
+    return sorted({name for _, _, name in assignments})
 
 
 _OPTIMIZERS = {
@@ -754,6 +935,7 @@ __all__ = [
     "dynamic_rnn",
     "flat_state",
     "optimize_loss",
+    "restore_tf1_checkpoint",
     "rnn_decoder",
     "sequence_loss",
     "sequence_loss_by_example",
@@ -761,6 +943,7 @@ __all__ = [
     "static_rnn",
     "state_size",
     "to_keras_state",
+    "tf1_variable_assignments",
     "to_tf1_state",
     "zero_state",
 ]
