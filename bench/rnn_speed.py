@@ -14,6 +14,8 @@ final state of each minibatch carried into the next one. Contenders:
 * ``keras_lstm``     StackPort's fast form: stacked keras.layers.LSTM, step in tf.function
 * ``precomputed``    tf2_port.fast.PrecomputedInputLSTM x 2 (input projection hoisted out of the
                      loop, hand-written backward), step in tf.function
+* ``precomputed_xla_loops``  the same with ``compile_loops=True``: only the two time loops
+                     (forward, backward) are XLA-compiled; the big products stay TensorFlow's
 * ``torch``          PyTorch nn.LSTM (2 layers), eager, same config (skipped if torch is absent)
 
 Each contender lives in its own worker process (own thread pools, own peak memory, no
@@ -38,12 +40,13 @@ from typing import Any
 
 import numpy as np
 
-CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "torch")
+CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "precomputed_xla_loops", "torch")
 LABELS = {
     "tf1": "TF1 graph (dynamic_rnn + MultiRNNCell, Session)",
     "keras_cells": "Keras 3 RNN(StackedRNNCells), tf.function",
     "keras_lstm": "StackPort fast form (2 x keras.layers.LSTM), tf.function",
     "precomputed": "PrecomputedInputLSTM x 2 (tf2_port.fast), tf.function",
+    "precomputed_xla_loops": "PrecomputedInputLSTM(compile_loops=True) x 2, tf.function",
     "torch": "PyTorch nn.LSTM, eager",
 }
 
@@ -86,7 +89,8 @@ class KerasContender:
         port = CharLMPort(config["vocab"], num_hiddens=config["hidden"], num_layers=2,
                           num_steps=config["steps"], fast=form != "keras_cells")
         port.set_tf1_variables(variables)
-        self.model = port if form != "precomputed" else _precomputed_char_lm(port, config)
+        self.model = port if not form.startswith("precomputed") else _precomputed_char_lm(
+            port, config, compile_loops=form == "precomputed_xla_loops")
         model = self.model
         # keras SGD's global_clipnorm scales by min(1, clip / global_norm), as tf.clip_by_global_norm does.
         optimizer = keras.optimizers.SGD(learning_rate=1.0, global_clipnorm=1.0)
@@ -113,7 +117,7 @@ class KerasContender:
         np.asarray(logits)  # fetched, as session.run fetches
 
 
-def _precomputed_char_lm(port: Any, config: dict[str, Any]) -> Any:
+def _precomputed_char_lm(port: Any, config: dict[str, Any], compile_loops: bool) -> Any:
     """The d2l model on PrecomputedInputLSTM layers, with the weights of ``port`` (fast form)."""
     import keras
 
@@ -123,7 +127,7 @@ def _precomputed_char_lm(port: Any, config: dict[str, Any]) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.vocab_size = config["vocab"]
-            self.lstms = [PrecomputedInputLSTM(config["hidden"]) for _ in range(2)]
+            self.lstms = [PrecomputedInputLSTM(config["hidden"], compile_loops=compile_loops) for _ in range(2)]
             for lstm, input_size in zip(self.lstms, (self.vocab_size, config["hidden"])):
                 lstm.build((None, config["steps"], input_size))
             self.dense = keras.layers.Dense(self.vocab_size)

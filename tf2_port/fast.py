@@ -70,44 +70,62 @@ def _forward_while(xw: Any, h: Any, c: Any, recurrent_kernel: Any) -> tuple[Any,
 
 
 def _backward(d_outputs: Any, d_h: Any, d_c: Any, outputs: Any, cells: Any, zs: Any, h0: Any, c0: Any,
-              recurrent_kernel: Any, unrolled: bool) -> tuple[Any, Any, Any, Any]:
+              recurrent_kernel: Any, unrolled: bool, compile_loops: bool) -> tuple[Any, Any, Any, Any]:
     """Gradients of ``(xw, h0, c0, recurrent_kernel)``; all sequences batch-major ``[B, T, ...]``."""
-    # Everything that does not depend on the incoming gradient, for all steps at once.
+    # Everything that does not depend on the incoming gradient, for all steps at once:
+    # dz = [dc, dc, dc, dh] * dz_over_dc_dh with
+    # dz_over_dc_dh = [g i(1-i), c_prev f(1-f), i (1-g^2), tanh(c) o(1-o)].
     i, f, g, o = _gates(zs)
-    c_previous = _previous(cells, c0)
     tanh_c = tf.tanh(cells)
-    # dz = [dc * g i(1-i), dc * c_prev f(1-f), dc * i (1-g^2), dh * tanh(c) o(1-o)]
-    dz_over_dc = tf.concat([g * i * (1 - i), c_previous * f * (1 - f), i * (1 - g * g)], axis=-1)
-    dz_o_over_dh = tanh_c * o * (1 - o)
+    dz_over_dc_dh = tf.concat([g * i * (1 - i), _previous(cells, c0) * f * (1 - f), i * (1 - g * g),
+                               tanh_c * o * (1 - o)], axis=-1)
     dc_over_dh = o * (1 - tanh_c * tanh_c)
-
-    def step(d_h_next: Any, d_c_next: Any, d_output_t: Any, dz_over_dc_t: Any, dz_o_over_dh_t: Any,
-             dc_over_dh_t: Any, f_t: Any) -> tuple[Any, Any, Any]:
-        d_h_t = d_output_t + d_h_next
-        d_c_t = d_c_next + d_h_t * dc_over_dh_t
-        dz_t = tf.concat([tf.tile(d_c_t, (1, 3)) * dz_over_dc_t, d_h_t * dz_o_over_dh_t], axis=-1)
-        return tf.matmul(dz_t, recurrent_kernel, transpose_b=True), d_c_t * f_t, dz_t
-
-    if unrolled:
-        per_step = [tf.unstack(t, axis=1) for t in (d_outputs, dz_over_dc, dz_o_over_dh, dc_over_dh, f)]
-        dz = [None] * len(per_step[0])
-        for t in reversed(range(len(dz))):
-            d_h, d_c, dz[t] = step(d_h, d_c, *(sequence[t] for sequence in per_step))
-        dz = tf.stack(dz, axis=1)
-    else:
-        time_major = [tf.transpose(t, (1, 0, 2)) for t in (d_outputs, dz_over_dc, dz_o_over_dh, dc_over_dh, f)]
-
-        def scan_step(carry: Any, elements: Any) -> Any:
-            return step(carry[0], carry[1], *elements)
-
-        d_hs, d_cs, dz = tf.scan(scan_step, tuple(time_major), reverse=True,
-                                 initializer=(d_h, d_c, tf.tile(tf.zeros_like(d_h), (1, 4))))
-        d_h, d_c = d_hs[0], d_cs[0]
-        dz = tf.transpose(dz, (1, 0, 2))
+    loop = _backward_loop_unrolled if unrolled else _backward_loop_scan
+    if compile_loops:
+        loop = _jit(loop)
+    dz, d_h, d_c = loop(d_outputs, d_h, d_c, dz_over_dc_dh, dc_over_dh, f, recurrent_kernel)
     units = recurrent_kernel.shape[0]
     d_recurrent_kernel = tf.matmul(tf.reshape(_previous(outputs, h0), (-1, units)),
                                    tf.reshape(dz, (-1, 4 * units)), transpose_a=True)
     return dz, d_h, d_c, d_recurrent_kernel
+
+
+def _backward_step(d_h_next: Any, d_c_next: Any, d_output_t: Any, dz_over_dc_dh_t: Any, dc_over_dh_t: Any,
+                   f_t: Any, recurrent_kernel: Any) -> tuple[Any, Any, Any]:
+    d_h_t = d_output_t + d_h_next
+    d_c_t = d_c_next + d_h_t * dc_over_dh_t
+    dz_t = tf.concat([d_c_t, d_c_t, d_c_t, d_h_t], axis=-1) * dz_over_dc_dh_t
+    return tf.matmul(dz_t, recurrent_kernel, transpose_b=True), d_c_t * f_t, dz_t
+
+
+def _backward_loop_unrolled(d_outputs: Any, d_h: Any, d_c: Any, dz_over_dc_dh: Any, dc_over_dh: Any, f: Any,
+                            recurrent_kernel: Any) -> tuple[Any, Any, Any]:
+    per_step = [tf.unstack(t, axis=1) for t in (d_outputs, dz_over_dc_dh, dc_over_dh, f)]
+    dz = [None] * len(per_step[0])
+    for t in reversed(range(len(dz))):
+        d_h, d_c, dz[t] = _backward_step(d_h, d_c, *(sequence[t] for sequence in per_step), recurrent_kernel)
+    return tf.stack(dz, axis=1), d_h, d_c
+
+
+def _backward_loop_scan(d_outputs: Any, d_h: Any, d_c: Any, dz_over_dc_dh: Any, dc_over_dh: Any, f: Any,
+                        recurrent_kernel: Any) -> tuple[Any, Any, Any]:
+    time_major = tuple(tf.transpose(t, (1, 0, 2)) for t in (d_outputs, dz_over_dc_dh, dc_over_dh, f))
+
+    def scan_step(carry: Any, elements: Any) -> Any:
+        return _backward_step(carry[0], carry[1], *elements, recurrent_kernel)
+
+    d_hs, d_cs, dz = tf.scan(scan_step, time_major, reverse=True,
+                             initializer=(d_h, d_c, tf.zeros_like(time_major[1][0])))
+    return tf.transpose(dz, (1, 0, 2)), d_hs[0], d_cs[0]
+
+
+_JIT_CACHE: dict = {}
+
+
+def _jit(function: Any) -> Any:
+    if function not in _JIT_CACHE:
+        _JIT_CACHE[function] = tf.function(function, jit_compile=True, autograph=False)
+    return _JIT_CACHE[function]
 
 
 def _previous(sequence: Any, first: Any) -> Any:
@@ -115,7 +133,8 @@ def _previous(sequence: Any, first: Any) -> Any:
     return tf.concat([first[:, None], sequence[:, :-1]], axis=1)
 
 
-def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bool | None = None) -> tuple[Any, Any, Any]:
+def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bool | None = None,
+                    compile_loops: bool = False) -> tuple[Any, Any, Any]:
     """The recurrent part of an LSTM over precomputed input projections.
 
     Args:
@@ -137,13 +156,15 @@ def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bo
     @tf.custom_gradient
     def recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any) -> Any:
         forward = _forward_unrolled if unrolled else _forward_while
+        if compile_loops:
+            forward = _jit(forward)
         outputs, cells, zs, h, c = forward(xw, h0, c0, recurrent_kernel)
 
         def gradient(d_outputs: Any, d_h: Any, d_c: Any) -> tuple[Any, Any, Any, Any]:
             d_outputs = tf.zeros_like(outputs) if d_outputs is None else d_outputs
             d_h = tf.zeros_like(h) if d_h is None else d_h
             d_c = tf.zeros_like(c) if d_c is None else d_c
-            return _backward(d_outputs, d_h, d_c, outputs, cells, zs, h0, c0, recurrent_kernel, unrolled)
+            return _backward(d_outputs, d_h, d_c, outputs, cells, zs, h0, c0, recurrent_kernel, unrolled, compile_loops)
 
         return (outputs, h, c), gradient
 
@@ -188,7 +209,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
     ((2, 5, 8), (2, 8))
     """
 
-    def __init__(self, units: int, unroll: bool | None = None, **kwargs: Any) -> None:
+    def __init__(self, units: int, unroll: bool | None = None, compile_loops: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if keras.backend.backend() != "tensorflow":
             raise ValueError(
@@ -199,6 +220,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
             raise ValueError(f"Invalid value for `units`: expected a positive int, received {units!r}.")
         self.units = units
         self.unroll = unroll
+        self.compile_loops = compile_loops
 
     def build(self, input_shape: Any) -> None:
         input_size = input_shape[-1]
@@ -231,7 +253,8 @@ class PrecomputedInputLSTM(keras.layers.Layer):
         xw = tf.reshape(tf.matmul(tf.reshape(inputs, (-1, input_size)), tf.convert_to_tensor(self.kernel))
                         + tf.convert_to_tensor(self.bias), tf.concat([tf.shape(inputs)[:2], [4 * units]], 0))
         xw = tf.ensure_shape(xw, (inputs.shape[0], inputs.shape[1], 4 * units))
-        outputs, h, c = lstm_recurrence(xw, h0, c0, tf.convert_to_tensor(self.recurrent_kernel), self.unroll)
+        outputs, h, c = lstm_recurrence(xw, h0, c0, tf.convert_to_tensor(self.recurrent_kernel), self.unroll,
+                                       self.compile_loops)
         return [outputs, h, c]
 
     def compute_output_spec(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
@@ -241,7 +264,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
                 keras.KerasTensor((batch, self.units), dtype=self.compute_dtype)]
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "units": self.units, "unroll": self.unroll}
+        return {**super().get_config(), "units": self.units, "unroll": self.unroll, "compile_loops": self.compile_loops}
 
 
 __all__ = ["MAX_UNROLLED_STEPS", "PrecomputedInputLSTM", "lstm_recurrence"]

@@ -1,0 +1,217 @@
+"""Codemod throughput: files/s of ``migrate`` on a generated tree of realistic TF1 files.
+
+    python bench/codemod_speed.py                 # ~300 files, 5 interleaved rounds
+    python bench/codemod_speed.py --files 600 --rounds 3
+    python bench/codemod_speed.py --quick         # tiny smoke run (tests/test_bench_smoke.py)
+
+The tree is generated, nothing is downloaded: copies of tests/fixtures/tf1_scripts/*.py (legacy
+TF 0.x/1.x RNN scripts, a notebook export, Python 2 files, an unparseable file and a
+TensorFlow-free one among them) spread over sub-packages, each copy made distinct by a header
+comment. Measured in the same run, in a rotating order every round:
+
+* ``bare libcst (jobs 1)``  parse + one bare ``CSTTransformer`` + ``.code`` per file: the floor
+  any libcst codemod pays (= 1.00: every ratio is against it, within the same round);
+* ``bare libcst (jobs 2)``  the same over a 2-process pool;
+* ``migrate run_paths jobs 1 / jobs 2``  ``migrate.runner.run_paths(level="compat")``, in process
+  (read, pre-check, full compat rewrite and findings; nothing written);
+* whole commands in a subprocess (start-up included), when ``--commands`` is on (default):
+  ``tf1-migrate rewrite --check`` (jobs 2) and ``tf_upgrade_v2 --intree`` (TensorFlow's own
+  upgrader, whose start-up imports TensorFlow), if its console script is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable
+
+import libcst as cst
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "tf1_scripts"
+
+
+def generate_tree(root: pathlib.Path, count: int) -> list[str]:
+    """``count`` distinct copies of the fixture scripts under ``root/pkg_<n>/``; returns their paths."""
+    sources = sorted(path for path in FIXTURES.glob("*.py"))
+    if not sources:
+        raise SystemExit(f"no fixture scripts in {FIXTURES}")
+    paths = []
+    for index in range(count):
+        source = sources[index % len(sources)]
+        package = root / f"pkg_{index // len(sources)}"
+        package.mkdir(parents=True, exist_ok=True)
+        target = package / f"{source.stem}_{index}.py"
+        data = source.read_bytes()  # follows the fixture's symlink, as a checkout would
+        # A distinct first line per copy (kept as bytes: CRLF and odd encodings survive).
+        newline = b"\r\n" if b"\r\n" in data else b"\n"
+        target.write_bytes(b"# generated copy " + str(index).encode() + newline + data)
+        paths.append(str(target))
+    return paths
+
+
+class RenameMultiply(cst.CSTTransformer):
+    """The baseline's one transform: ``tf.mul`` -> ``tf.multiply`` (visits every node)."""
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        if updated_node.attr.value == "mul":
+            return updated_node.with_changes(attr=cst.Name("multiply"))
+        return updated_node
+
+
+def bare_libcst_file(path: str) -> bool:
+    """Parse + one transformer + code, as a minimal libcst codemod would; False if unparseable."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+        source = handle.read()
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return False
+    module.visit(RenameMultiply()).code
+    return True
+
+
+def bare_libcst(paths: list[str], jobs: int) -> None:
+    if jobs <= 1:
+        for path in paths:
+            bare_libcst_file(path)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # The same chunking as migrate.runner.run_paths, so the pools compare like for like.
+        chunk = max(1, min(16, len(paths) // (jobs * 4)))
+        list(pool.map(bare_libcst_file, paths, chunksize=chunk))
+
+
+def migrate_run(paths: list[str], jobs: int) -> None:
+    from migrate.runner import run_paths
+
+    outcomes = run_paths(paths, "compat", write=False, jobs=jobs)
+    assert len(outcomes) == len(paths)
+
+
+def command(arguments: list[str]) -> Callable[[list[str]], None]:
+    def run(_paths: list[str]) -> None:
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        # Exit codes are not checked: --check exits 1 when anything would change, and
+        # tf_upgrade_v2 exits 0 or 1 depending on its report, neither means it did not run.
+        subprocess.run(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=3600)
+    return run
+
+
+def find_console_script(name: str) -> str | None:
+    beside_python = pathlib.Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which(name)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    # Warm imports so no in-process contender pays a first import inside its timing.
+    import migrate.engine  # noqa: F401
+    import migrate.runner  # noqa: F401
+
+    with tempfile.TemporaryDirectory(prefix="tf1m-codemod-bench-") as temporary:
+        root = pathlib.Path(temporary)
+        tree = root / "tree"
+        paths = generate_tree(tree, args.files)
+        contenders: dict[str, Callable[[list[str]], None]] = {
+            "bare libcst (jobs 1)": lambda p: bare_libcst(p, 1),
+            "bare libcst (jobs 2)": lambda p: bare_libcst(p, 2),
+            "migrate run_paths (jobs 1)": lambda p: migrate_run(p, 1),
+            "migrate run_paths (jobs 2)": lambda p: migrate_run(p, 2),
+        }
+        skipped: dict[str, str] = {}
+        if args.commands:
+            cli = find_console_script("tf1-migrate")
+            if cli:
+                contenders["tf1-migrate rewrite --check -j 2 (whole command)"] = command(
+                    [cli, "rewrite", "--level", "compat", "--check", "--jobs", "2", str(tree)])
+            else:
+                skipped["tf1-migrate"] = "console script not found (pip install -e .)"
+            upgrader = find_console_script("tf_upgrade_v2")
+            if upgrader:
+                output = root / "upgraded"
+
+                def tf_upgrade(p: list[str], upgrader: str = upgrader) -> None:
+                    shutil.rmtree(output, ignore_errors=True)  # it refuses an existing --outtree
+                    command([upgrader, "--intree", str(tree), "--outtree", str(output),
+                             "--reportfile", str(root / "report.txt")])(p)
+
+                contenders["tf_upgrade_v2 --intree (whole command)"] = tf_upgrade
+            else:
+                skipped["tf_upgrade_v2"] = "console script not found (it ships with tensorflow)"
+        names = list(contenders)
+        baseline = names[0]
+        rates: dict[str, list[float]] = {name: [] for name in names}
+        ratios: dict[str, list[float]] = {name: [] for name in names}
+        for round_index in range(args.rounds):
+            shift = round_index % len(names)
+            measured = {}
+            for name in names[shift:] + names[:shift]:
+                start = time.perf_counter()
+                contenders[name](paths)
+                measured[name] = len(paths) / (time.perf_counter() - start)
+            for name in names:
+                rates[name].append(measured[name])
+                ratios[name].append(measured[name] / measured[baseline])
+            if args.verbose:
+                print(f"round {round_index + 1}: " + ", ".join(f"{n} {ratios[n][-1]:.2f}" for n in names),
+                      file=sys.stderr)
+        total_bytes = sum(os.path.getsize(p) for p in paths)
+    rows = [{"name": name, "ratio": statistics.median(ratios[name]), "range": (min(ratios[name]), max(ratios[name])),
+             "files_per_second": statistics.median(rates[name])} for name in names]
+    return {"files": len(paths), "bytes": total_bytes, "rounds": args.rounds, "rows": rows, "skipped": skipped}
+
+
+def format_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['files']} generated TF1 files ({result['bytes'] / 1024:.0f} KiB); median of {result['rounds']} "
+        "interleaved rounds (ratio = files/s / bare libcst jobs 1 in the same round).",
+        "",
+        "| contender | ratio | files/s |",
+        "| --- | ---: | ---: |",
+    ]
+    for row in result["rows"]:
+        low, high = row["range"]
+        lines.append(f"| {row['name']} | {row['ratio']:.2f} ({low:.2f}–{high:.2f}) | {row['files_per_second']:.1f} |")
+    for name, reason in result["skipped"].items():
+        lines.append(f"\nskipped {name}: {reason}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=300, help="files in the generated tree (default 300)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved measurement rounds (default 5)")
+    parser.add_argument("--no-commands", dest="commands", action="store_false",
+                        help="skip the whole-command contenders (tf1-migrate CLI, tf_upgrade_v2)")
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run: 12 files, 1 round, no commands")
+    parser.add_argument("--verbose", action="store_true", help="print every round's ratios to stderr")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.files, args.rounds, args.commands = 12, 1, False
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    result = run(args)
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from rnn_speed import machine_description
+
+    print(f"machine: {machine_description()}")
+    print()
+    print(format_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The benchmark scripts run end to end in --quick mode and print their tables.
+
+Structure only (a table, one row per contender, positive ratios): timings are never asserted,
+the machine is shared and the numbers are what bench/RESULTS.md is for.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _run_quick(script: str) -> str:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("TF_USE_LEGACY_KERAS", None)  # the workers set what they need themselves
+    run = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout
+
+
+def _table_rows(output: str) -> list[list[str]]:
+    lines = [line for line in output.splitlines() if line.startswith("| ")]
+    assert lines, output
+    header, rows = lines[0], lines[1:]
+    assert header.startswith("| contender |")
+    return [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+
+
+def _ratio(cell: str) -> float:
+    match = re.fullmatch(r"(\d+\.\d\d) \((\d+\.\d\d)–(\d+\.\d\d)\)", cell)  # median (min–max)
+    assert match, cell
+    median, low, high = (float(group) for group in match.groups())
+    assert 0 < low <= median <= high
+    return median
+
+
+@pytest.mark.slow  # ~25 s: one TensorFlow (or PyTorch) worker process per contender
+def test_rnn_speed_quick_prints_every_contender_with_positive_ratios():
+    output = _run_quick("rnn_speed.py")
+    assert output.startswith("machine: ") and "logical cores" in output
+    rows = {row[0]: row for row in _table_rows(output)}
+    expected = ["TF1 graph", "Keras 3 RNN(StackedRNNCells)", "StackPort fast form", "PrecomputedInputLSTM x 2",
+                "PrecomputedInputLSTM(compile_loops=True)"]
+    for label in expected:
+        assert any(name.startswith(label) for name in rows), (label, list(rows))
+    assert "PyTorch nn.LSTM, eager" in rows or "skipped torch" in output
+    for name, (_, train, infer, train_rate, infer_rate, first_step, peak_rss, logit_diff) in rows.items():
+        assert _ratio(train) > 0 and _ratio(infer) > 0
+        if name.startswith("TF1 graph"):
+            assert train.startswith("1.00") and infer.startswith("1.00")  # the reference of every round
+        assert float(train_rate.replace(",", "")) > 0 and float(infer_rate.replace(",", "")) > 0
+        assert float(first_step) > 0 and float(peak_rss.replace(",", "")) > 0
+        # Every contender starts from the TF1 weights: logits equal to float32 rounding.
+        assert float(logit_diff) < 1e-5, (name, logit_diff)
+
+
+def test_codemod_speed_quick_prints_ratios_against_bare_libcst():
+    output = _run_quick("codemod_speed.py")
+    assert "12 generated TF1 files" in output
+    rows = {row[0]: row for row in _table_rows(output)}
+    assert set(rows) == {"bare libcst (jobs 1)", "bare libcst (jobs 2)", "migrate run_paths (jobs 1)",
+                         "migrate run_paths (jobs 2)"}
+    assert rows["bare libcst (jobs 1)"][1].startswith("1.00")
+    for _, ratio, files_per_second in rows.values():
+        assert _ratio(ratio) > 0 and float(files_per_second) > 0
