@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import dataclasses
+import json
 import math
 import os
 import pathlib
@@ -240,29 +241,60 @@ def run_script(
     return proc.returncode, parse_losses(proc.stdout), proc.stdout, proc.stderr
 
 
+ONE_PROCESS_RUNNER = REPO / "tests" / "scripts" / "run_scripts_in_one_process.py"
+
+
+def run_scripts_in_one_process(
+    paths: list[os.PathLike | str],
+    env_extra: dict[str, str] | None = None,
+    *,
+    block_tf_keras: bool = False,
+    timeout: float = 900,
+) -> dict[str, tuple[str | None, list[float], str]]:
+    """Run scripts one after the other in ONE subprocess (one TensorFlow start-up).
+
+    Returns ``{path: (error or None, losses, stdout)}``; a script missing from the runner's
+    output (the process died or timed out) gets the process's stderr as its error.
+    """
+    paths = [str(pathlib.Path(path).resolve()) for path in paths]
+    env = script_env(env_extra, block_tf_keras=block_tf_keras)
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(ONE_PROCESS_RUNNER), *paths], env=env, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=timeout,
+        )
+        stdout, stderr = proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as expired:
+        stdout = _text(expired.stdout)
+        stderr = _text(expired.stderr) + f"\n[run_scripts_in_one_process] TIMEOUT after {timeout:.0f} s\n"
+    results = {}
+    for line in stdout.splitlines():
+        if line.startswith("RESULT "):
+            record = json.loads(line[len("RESULT "):])
+            results[record["path"]] = (record["error"], parse_losses(record["stdout"]), record["stdout"])
+    for path in paths:
+        results.setdefault(path, (f"not run: the runner process ended early\n{tail(stderr)}", [], ""))
+    return results
+
+
 def _text(data: bytes | str | None) -> str:
     if data is None:
         return ""
     return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
 
 
-class ScriptRunner:
-    """Runs scripts in the background, ``jobs`` at a time; ``submit`` returns a Future of
-    ``run_script``'s tuple. pytest here has no worker processes, but two TensorFlow
-    subprocesses on two cores still finish the corpus in well under the serial time
-    (most of a smoke run is single-threaded TensorFlow start-up)."""
-
-    def __init__(self, jobs: int | None = None) -> None:
-        if jobs is None:
-            jobs = int(os.environ.get("TF1M_CORPUS_JOBS", "0")) or min(2, os.cpu_count() or 1)
-        self.jobs = jobs
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
-
-    def submit(self, path, env_extra=None, **kwargs) -> concurrent.futures.Future:
-        return self._pool.submit(run_script, path, env_extra, **kwargs)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+def run_scripts_in_parallel_processes(paths, jobs: int | None = None, **kwargs) -> dict[str, tuple]:
+    """:func:`run_scripts_in_one_process` over ``jobs`` processes side by side (default 2, or
+    ``TF1M_CORPUS_JOBS``); results keyed by file name."""
+    if jobs is None:
+        jobs = int(os.environ.get("TF1M_CORPUS_JOBS", "0")) or min(2, os.cpu_count() or 1)
+    shares = [list(paths)[index::jobs] for index in range(jobs)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run_scripts_in_one_process, share, **kwargs) for share in shares if share]
+        results = {}
+        for future in futures:
+            results.update(future.result())
+    return {pathlib.Path(path).name: record for path, record in results.items()}
 
 
 # --- judging a run ----------------------------------------------------------------------

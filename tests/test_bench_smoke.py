@@ -46,7 +46,7 @@ def test_rnn_speed_quick_prints_every_contender_with_positive_ratios():
     assert output.startswith("machine: ") and "logical cores" in output
     rows = {row[0]: row for row in _table_rows(output)}
     expected = ["TF1 graph", "Keras 3 RNN(StackedRNNCells)", "StackPort fast form", "PrecomputedInputLSTM x 2",
-                "PrecomputedInputLSTM(compile_loops=True)"]
+                "PrecomputedInputLSTM x 2 + XLA"]
     for label in expected:
         assert any(name.startswith(label) for name in rows), (label, list(rows))
     assert "PyTorch nn.LSTM, eager" in rows or "skipped torch" in output

@@ -7,8 +7,8 @@
     its loss goes down (``corpus_tools.assert_trains``).
 
 The manifest (``corpus_tools.CORPUS``) says what each file is; the fixture README says what
-each covers. The runs are started in the background two at a time as soon as the first of
-them is needed, so the slow part costs about half its serial time.
+each covers. The runs share two processes (one TensorFlow start-up each), which run side by
+side.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _ids(items):
 
 
 PARSEABLE = ct.scripts(ct.RUNS, ct.RUNS_AFTER_KERAS, ct.FINDING_ONLY, ct.NOTEBOOK)
-RUNNABLE = ct.scripts(ct.RUNS, ct.RUNS_AFTER_KERAS)
+RUNS_AT_COMPAT = ct.scripts(ct.RUNS)
 
 
 def _rewrite(script):
@@ -143,52 +143,30 @@ def test_notebook_magics_are_kept_verbatim() -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus_runs(request, tmp_path_factory):
-    """Rewrite every runnable script selected in this session, and start the runs of those
-    the rewrite left complete, in the background; tests wait for their own Future."""
-    selected = [
-        item.callspec.params["script"]
-        for item in request.session.items
-        if item.originalname == "test_rewritten_script_runs_and_trains"
-        and item.module.__name__ == __name__
-    ]
+def corpus_runs(tmp_path_factory):
+    """Rewrite every runnable script and run them all, in two processes of about a dozen
+    (one TensorFlow start-up each: ``tests/scripts/run_scripts_in_one_process.py``)."""
     directory = tmp_path_factory.mktemp("compat_rewritten")
-    runner = ct.ScriptRunner()
-    runs = {}
-    for script in selected:
-        result = _rewrite(script)
-        blockers = _declared_blockers(script, result)
-        future = None
-        if not blockers:
-            path = ct.write_source(directory / script.name, result.code)
-            future = runner.submit(path)
-        runs[script.name] = (result, blockers, future)
-    yield runs
-    runner.close()
+    paths = [ct.write_source(directory / s.name, _rewrite(s).code) for s in RUNS_AT_COMPAT]
+    return ct.run_scripts_in_parallel_processes(paths)
 
 
-def _declared_blockers(script, result):
-    """For RUNS_AFTER_KERAS: the expected TFM101 findings the compat rewrite still reports."""
-    if script.kind != ct.RUNS_AFTER_KERAS:
-        return []
-    return [
-        f for f in result.findings
-        if f.code == "TFM101" and any(m in f.message for m in script.finding_mentions)
-    ]
+def test_scripts_compat_cannot_complete_report_what_blocks_them() -> None:
+    # seq2seq / optimize_loss have no tf.compat.v1 home: compat reports them (TFM101) and the
+    # keras level converts them (tests/test_keras_corpus.py runs these four scripts).
+    for script in ct.scripts(ct.RUNS_AFTER_KERAS):
+        blockers = [
+            f for f in _rewrite(script).findings
+            if f.code == "TFM101" and any(m in f.message for m in script.finding_mentions)
+        ]
+        assert blockers, script.name
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", RUNNABLE, ids=_ids(RUNNABLE))
+@pytest.mark.parametrize("script", RUNS_AT_COMPAT, ids=_ids(RUNS_AT_COMPAT))
 def test_rewritten_script_runs_and_trains(script, corpus_runs) -> None:
-    result, blockers, future = corpus_runs[script.name]
-    if blockers:
-        pytest.skip(
-            "compat has no tf.compat.v1 home for "
-            + ", ".join(sorted({f.message.split(" has no")[0] for f in blockers}))
-            + " (TFM101, DESIGN.md §4: converted at the keras level); runs after that level"
-        )
-    returncode, losses, stdout, stderr = future.result()
-    assert returncode == 0, f"exit {returncode}\n--- stderr (end) ---\n{ct.tail(stderr)}"
+    error, losses, stdout = corpus_runs[script.name]
+    assert error is None, f"{script.name} failed:\n{error}\n--- stdout (end) ---\n{ct.tail(stdout)}"
     ct.assert_trains(losses)
 
 

@@ -253,6 +253,14 @@ class PortRNNToKerasCommand(TFCodemod):
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        path = get_full_name_for_node(alias.name) or ""
+                        if path.startswith(ks.CONVERTED_MODULES) and alias.asname is not None:
+                            RemoveImportsVisitor.remove_unused_import(
+                                self.context, path, asname=alias.asname.name.value
+                            )
+                    continue
                 if not isinstance(small, cst.ImportFrom) or small.module is None:
                     continue
                 path = get_full_name_for_node(small.module) or ""
