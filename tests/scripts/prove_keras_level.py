@@ -1,6 +1,6 @@
 """Run one keras-level proof fixture both ways from the same weights; print JSON diffs.
 
-    python tests/scripts/prove_keras_level.py FIXTURE.py
+    python tests/scripts/prove_keras_level.py FIXTURE.py [FIXTURE.py ...]
 
 The fixture is rewritten twice with ``migrate.rewrite_source``: at the compat level (the
 original TF1 program, legacy cells) and at the keras level (Keras 3 cells, no tf_keras
@@ -52,7 +52,12 @@ def run(module: types.ModuleType, feed_values: dict, checkpoint: str, restore: b
 
 
 def main(argv: list[str]) -> int:
-    path = argv[0]
+    for path in argv:
+        prove(path)
+    return 0
+
+
+def prove(path: str) -> None:
     source = open(path).read()
     compat = rewrite_source(source, level="compat", path=path)
     keras_level = rewrite_source(source, level="keras", path=path)
@@ -62,7 +67,7 @@ def main(argv: list[str]) -> int:
         checkpoint = os.path.join(directory, "model.ckpt")
         reference, _ = run(load(compat.code, path, "proof_tf1"), feed_values, checkpoint, restore=False)
         ported, loaded = run(load(keras_level.code, path, "proof_keras"), feed_values, checkpoint, restore=True)
-    report = {"loaded": loaded, "fetches": {}}
+    report = {"fixture": path, "loaded": loaded, "fetches": {}}
     for key, value in reference.items():
         expected = np.asarray(value, dtype=np.float64)
         actual = np.asarray(ported[key], dtype=np.float64)
@@ -72,8 +77,7 @@ def main(argv: list[str]) -> int:
             "max_abs_diff": float(np.max(np.abs(expected - actual))) if expected.shape == actual.shape else None,
             "max_abs_value": float(np.max(np.abs(expected))) if expected.size else 0.0,
         }
-    print("PROOF " + json.dumps(report))
-    return 0
+    print("PROOF " + json.dumps(report), flush=True)
 
 
 if __name__ == "__main__":
