@@ -25,7 +25,7 @@ def _run_quick(script: str) -> str:
 
 
 def _table_rows(output: str) -> list[list[str]]:
-    lines = [line for line in output.splitlines() if line.startswith("| ")]
+    lines = [line for line in output.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
     assert lines, output
     header, rows = lines[0], lines[1:]
     assert header.startswith("| contender |")

@@ -134,7 +134,7 @@ def _previous(sequence: Any, first: Any) -> Any:
 
 
 def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bool | None = None,
-                    compile_loops: bool = False) -> tuple[Any, Any, Any]:
+                    compile_loops: bool = False, batch_shards: int = 1) -> tuple[Any, Any, Any]:
     """The recurrent part of an LSTM over precomputed input projections.
 
     Args:
@@ -168,6 +168,11 @@ def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bo
 
         return (outputs, h, c), gradient
 
+    batch = xw.shape[0]
+    if batch_shards > 1 and batch is not None and batch % batch_shards == 0:
+        shards = [recurrence(*parts, recurrent_kernel)
+                  for parts in zip(*(tf.split(t, batch_shards, axis=0) for t in (xw, h0, c0)))]
+        return tuple(tf.concat(list(parts), axis=0) for parts in zip(*shards))
     return recurrence(xw, h0, c0, recurrent_kernel)
 
 
@@ -209,7 +214,8 @@ class PrecomputedInputLSTM(keras.layers.Layer):
     ((2, 5, 8), (2, 8))
     """
 
-    def __init__(self, units: int, unroll: bool | None = None, compile_loops: bool = False, **kwargs: Any) -> None:
+    def __init__(self, units: int, unroll: bool | None = None, compile_loops: bool = False, batch_shards: int = 1,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if keras.backend.backend() != "tensorflow":
             raise ValueError(
@@ -221,6 +227,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
         self.units = units
         self.unroll = unroll
         self.compile_loops = compile_loops
+        self.batch_shards = batch_shards
 
     def build(self, input_shape: Any) -> None:
         input_size = input_shape[-1]
@@ -254,7 +261,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
                         + tf.convert_to_tensor(self.bias), tf.concat([tf.shape(inputs)[:2], [4 * units]], 0))
         xw = tf.ensure_shape(xw, (inputs.shape[0], inputs.shape[1], 4 * units))
         outputs, h, c = lstm_recurrence(xw, h0, c0, tf.convert_to_tensor(self.recurrent_kernel), self.unroll,
-                                       self.compile_loops)
+                                       self.compile_loops, self.batch_shards)
         return [outputs, h, c]
 
     def compute_output_spec(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
@@ -264,7 +271,8 @@ class PrecomputedInputLSTM(keras.layers.Layer):
                 keras.KerasTensor((batch, self.units), dtype=self.compute_dtype)]
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "units": self.units, "unroll": self.unroll, "compile_loops": self.compile_loops}
+        return {**super().get_config(), "units": self.units, "unroll": self.unroll, "compile_loops": self.compile_loops,
+                "batch_shards": self.batch_shards}
 
 
 __all__ = ["MAX_UNROLLED_STEPS", "PrecomputedInputLSTM", "lstm_recurrence"]
