@@ -43,7 +43,7 @@ TF1_LSTM_CELL = "tf2_port.cells.TF1LSTMCell"
 
 # Arguments that only steered TF1's variable handling or sharding: dropped, with a finding.
 DROPPED_CELL_ARGUMENTS = {
-    "reuse": "Keras layers own their weights; sharing follows the cell object (and reusing scopes)",
+    "reuse": "Keras layers own their weights: sharing follows the cell object, or a reusing variable scope",
     "num_unit_shards": "weight sharding across devices has no Keras equivalent and no effect on the math",
     "num_proj_shards": "weight sharding across devices has no Keras equivalent and no effect on the math",
 }

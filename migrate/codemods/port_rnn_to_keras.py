@@ -216,7 +216,7 @@ class PortRNNToKerasCommand(TFCodemod):
     def _lstm_arguments(self, original, bound: dict, args: list, keras_class: str) -> str:
         options = {
             key: bound.pop(key) for key in ks.TF1_LSTM_OPTIONS
-            if key in bound and _literal(bound[key], missing=False) not in (None, False)
+            if key in bound and _literal(bound[key]) not in (None, False)
         }
         for key in ks.TF1_LSTM_OPTIONS:
             bound.pop(key, None)  # literal None/False: the TF1 default
@@ -231,7 +231,7 @@ class PortRNNToKerasCommand(TFCodemod):
             )
             args += [_keyword(key, value) for key, value in options.items()]
         forget_bias = bound.pop("forget_bias", None)
-        literal = _literal(forget_bias, missing=1.0) if forget_bias is not None else 1.0
+        literal = _literal(forget_bias) if forget_bias is not None else 1.0
         if literal == 0.0:
             args.append(_keyword("unit_forget_bias", cst.Name("False")))
         elif literal != 1.0:

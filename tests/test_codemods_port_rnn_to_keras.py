@@ -1,0 +1,316 @@
+"""PortRNNToKerasCommand (CodemodTest): one before/after pair per transform of the keras level.
+
+The command runs on the compat level's output, so the inputs spell every RNN name in its
+``tf.compat.v1`` home (the engine tests below check the whole level from TF 0.x spellings).
+"""
+
+import pytest
+
+from migrate import rewrite_source
+from migrate.codemods import PortRNNToKerasCommand
+from migrate.testing import IdempotentCodemodTest as CodemodTest
+
+HEADER = """
+            import tensorflow as tf
+            import keras
+            from tf2_port import keras_rnn
+"""
+
+
+class TestCells(CodemodTest):
+    TRANSFORM = PortRNNToKerasCommand
+
+    def test_lstm_forget_bias_one_is_keras_unit_forget_bias(self) -> None:
+        # TF1 adds forget_bias (default 1.0) at every step to a zero-initialised bias; Keras'
+        # default unit_forget_bias=True starts from the same function.
+        before = """
+            import tensorflow as tf
+            a = tf.compat.v1.nn.rnn_cell.BasicLSTMCell(64)
+            b = tf.compat.v1.nn.rnn_cell.LSTMCell(num_units=32, forget_bias=1.0, state_is_tuple=True)
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+
+            a = keras.layers.LSTMCell(64)
+            b = keras.layers.LSTMCell(32)
+        """
+        self.assertCodemod(before, after)
+
+    def test_lstm_other_forget_biases(self) -> None:
+        before = """
+            import tensorflow as tf
+            a = tf.compat.v1.nn.rnn_cell.BasicLSTMCell(64, 0.0)
+            b = tf.compat.v1.nn.rnn_cell.BasicLSTMCell(64, forget_bias=FLAGS.forget_bias)
+        """
+        after = HEADER + """
+            a = keras.layers.LSTMCell(64, unit_forget_bias=False)
+            b = keras.layers.LSTMCell(64, unit_forget_bias=False, bias_initializer=keras_rnn.ForgetBiasInitializer(FLAGS.forget_bias))
+        """
+        self.assertCodemod(before, after)
+
+    def test_lstm_options_keras_lacks_use_the_tf2_port_cell(self) -> None:
+        before = """
+            import tensorflow as tf
+            cell = tf.compat.v1.nn.rnn_cell.LSTMCell(32, use_peepholes=True, cell_clip=None, num_proj=16, proj_clip=5.0)
+        """
+        after = """
+            import tensorflow as tf
+            from tf2_port.cells import TF1LSTMCell
+
+            cell = TF1LSTMCell(32, use_peepholes=True, num_proj=16, proj_clip=5.0)
+        """
+        self.assertCodemod(before, after)
+
+    def test_gru_basic_rnn_activation_and_initializers(self) -> None:
+        # Keras' GRUCell defaults to reset_after=True, which is not TF1's GRU; TF1's
+        # activation=None means tanh, Keras' means linear: it is dropped.
+        before = """
+            import tensorflow as tf
+            gru = tf.compat.v1.nn.rnn_cell.GRUCell(8, tf.nn.relu, kernel_initializer=init)
+            rnn = tf.compat.v1.nn.rnn_cell.BasicRNNCell(4, activation=None, name="plain")
+            lstm = tf.compat.v1.nn.rnn_cell.LSTMCell(4, initializer=init)
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+
+            gru = keras.layers.GRUCell(8, activation=tf.nn.relu, reset_after=False, kernel_initializer=init, recurrent_initializer=init)
+            rnn = keras.layers.SimpleRNNCell(4, name="plain")
+            lstm = keras.layers.LSTMCell(4, kernel_initializer=init, recurrent_initializer=init)
+        """
+        self.assertCodemod(before, after)
+
+    def test_stack_and_flat_state(self) -> None:
+        before = """
+            import tensorflow as tf
+            cells = [tf.compat.v1.nn.rnn_cell.BasicLSTMCell(8, state_is_tuple=False) for _ in range(2)]
+            stack = tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells, state_is_tuple=False)
+            tuple_stack = tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells)
+        """
+        after = HEADER + """
+            cells = [keras_rnn.flat_state(keras.layers.LSTMCell(8)) for _ in range(2)]
+            stack = keras_rnn.flat_state(keras.layers.StackedRNNCells(cells))
+            tuple_stack = keras.layers.StackedRNNCells(cells)
+        """
+        self.assertCodemod(before, after)
+
+    def test_dropped_arguments_and_findings(self) -> None:
+        before = """
+            import tensorflow as tf
+            cell = tf.compat.v1.nn.rnn_cell.BasicLSTMCell(8, reuse=tf.compat.v1.AUTO_REUSE)
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+
+            cell = keras.layers.LSTMCell(8)
+        """
+        self.assertCodemod(before, after, expected_warnings=[
+            "TFM202 2:8 tf.nn.rnn_cell.BasicLSTMCell: argument `reuse` removed (Keras layers own "
+            "their weights: sharing follows the cell object, or a reusing variable scope)",
+            "TFM501 2:8 RNN weights now live in Keras 3 layers whose variable names differ from "
+            "TF1's: old checkpoints no longer restore by name",
+            "TFM503 2:8 cells converted to Keras 3 draw fresh weights with Keras' initializers "
+            "(glorot_uniform kernel, orthogonal recurrent kernel, zero bias; TF1 used one "
+            "glorot_uniform over the joined kernel and, for GRU, a gate bias of 1.0): training "
+            "starts from another draw of a similar distribution",
+        ])
+
+    def test_arguments_that_cannot_be_read_leave_the_cell_with_a_finding(self) -> None:
+        before = """
+            import tensorflow as tf
+            cell = tf.compat.v1.nn.rnn_cell.LSTMCell(*args)
+            flat = tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells, state_is_tuple=FLAGS.tuple)
+        """
+        self.assertCodemod(before, before, expected_warnings=[
+            "TFM203 2:8 tf.nn.rnn_cell.LSTMCell(...) with *args/**kwargs or unknown arguments was "
+            "not converted",
+            "TFM203 3:8 tf.nn.rnn_cell.MultiRNNCell(state_is_tuple=<expression>) was not converted: "
+            "the state layout must be known to convert the cell",
+        ])
+
+
+class TestDriversStateAndHelpers(CodemodTest):
+    TRANSFORM = PortRNNToKerasCommand
+
+    def test_drivers(self) -> None:
+        before = """
+            import tensorflow as tf
+            out, state = tf.compat.v1.nn.dynamic_rnn(cell, x, sequence_length=n, time_major=True, dtype=tf.float32)
+            outs, state = tf.compat.v1.nn.static_rnn(cell, tf.unstack(x, axis=1), initial_state=s0)
+            (fw, bw), states = tf.compat.v1.nn.bidirectional_dynamic_rnn(c1, c2, x, sequence_length=n)
+            outs, s_fw, s_bw = tf.compat.v1.nn.static_bidirectional_rnn(c1, c2, steps, dtype=tf.float32)
+        """
+        after = """
+            import tensorflow as tf
+            from tf2_port import keras_rnn
+
+            out, state = keras_rnn.dynamic_rnn(cell, x, sequence_length=n, time_major=True, dtype=tf.float32)
+            outs, state = keras_rnn.static_rnn(cell, tf.unstack(x, axis=1), initial_state=s0)
+            (fw, bw), states = keras_rnn.bidirectional_dynamic_rnn(c1, c2, x, sequence_length=n)
+            outs, s_fw, s_bw = keras_rnn.static_bidirectional_rnn(c1, c2, steps, dtype=tf.float32)
+        """
+        self.assertCodemod(before, after)
+
+    def test_state_tuples_zero_state_state_size_and_direct_cell_calls(self) -> None:
+        before = """
+            import tensorflow as tf
+            from tensorflow.compat.v1.nn.rnn_cell import LSTMCell, LSTMStateTuple, MultiRNNCell
+            stack = MultiRNNCell([LSTMCell(8) for _ in range(2)])
+            packed = tf.unstack(state_placeholder, axis=0)
+            state = tuple(LSTMStateTuple(packed[i][0], packed[i][1]) for i in range(2))
+            zeros = stack.zero_state(batch, tf.float32)
+            feed = tf.compat.v1.placeholder(tf.float32, [None, stack.state_size[0].c])
+            output, new_state = stack(x_t, state)
+            assert isinstance(new_state[0], LSTMStateTuple)
+        """
+        after = HEADER + """
+            stack = keras.layers.StackedRNNCells([keras.layers.LSTMCell(8) for _ in range(2)])
+            packed = tf.unstack(state_placeholder, axis=0)
+            state = tuple(keras_rnn.LSTMStateTuple(packed[i][0], packed[i][1]) for i in range(2))
+            zeros = keras_rnn.zero_state(stack, batch, tf.float32)
+            feed = tf.compat.v1.placeholder(tf.float32, [None, keras_rnn.state_size(stack)[0].c])
+            output, new_state = keras_rnn.call_cell(stack, x_t, state)
+            assert isinstance(new_state[0], keras_rnn.LSTMStateTuple)
+        """
+        self.assertCodemod(before, after)
+
+    def test_wrappers(self) -> None:
+        before = """
+            import tensorflow as tf
+            rc = tf.compat.v1.nn.rnn_cell
+            cell = rc.DropoutWrapper(rc.GRUCell(8), input_keep_prob=keep, output_keep_prob=keep)
+            res = rc.ResidualWrapper(rc.GRUCell(8))
+        """
+        after = HEADER + """
+            cell = keras_rnn.DropoutWrapper(keras.layers.GRUCell(8, reset_after=False), input_keep_prob=keep, output_keep_prob=keep)
+            res = keras_rnn.ResidualWrapper(keras.layers.GRUCell(8, reset_after=False))
+        """
+        self.assertCodemod(before, after)
+
+    def test_seq2seq_losses_decoder_dense_and_optimize_loss(self) -> None:
+        before = """
+            import tensorflow as tf
+            from tensorflow.contrib import legacy_seq2seq
+            outputs, state = legacy_seq2seq.rnn_decoder(inputs, state0, cell, loop_function=loop)
+            per_example = legacy_seq2seq.sequence_loss_by_example(logits, targets, weights)
+            old = tf.nn.seq2seq.sequence_loss_by_example(logits, targets, weights)
+            loss = tf.contrib.seq2seq.sequence_loss(logits3d, targets2d, mask)
+            hidden = tf.compat.v1.layers.dense(outputs, 10, activation=tf.nn.relu, name="proj")
+            train = tf.contrib.layers.optimize_loss(loss, step, 0.01, "Adam", clip_gradients=5.0)
+        """
+        after = """
+            import tensorflow as tf
+            from tf2_port import keras_rnn
+
+            outputs, state = keras_rnn.rnn_decoder(inputs, state0, cell, loop_function=loop)
+            per_example = keras_rnn.sequence_loss_by_example(logits, targets, weights)
+            old = keras_rnn.sequence_loss_by_example(logits, targets, weights)
+            loss = keras_rnn.sequence_loss(logits3d, targets2d, mask)
+            hidden = keras_rnn.dense(outputs, 10, activation=tf.nn.relu, name="proj")
+            train = keras_rnn.optimize_loss(loss, step, 0.01, "Adam", clip_gradients=5.0)
+        """
+        self.assertCodemod(before, after)
+
+    def test_legacy_layers_without_a_conversion_are_reported_and_kept(self) -> None:
+        before = """
+            import tensorflow as tf
+            y = tf.compat.v1.layers.conv1d(x, 4, 3)
+        """
+        self.assertCodemod(before, before, expected_warnings=[
+            "TFM504 2:5 tf.layers.conv1d has no conversion at the keras level: the file still needs "
+            "tf_keras for it (TF_USE_LEGACY_KERAS=1 is kept)",
+        ])
+
+    def test_files_without_rnn_code_are_unchanged(self) -> None:
+        before = """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+            y = model(x, state)
+        """
+        self.assertCodemod(before, before, expected_warnings=[])
+
+
+# --- the whole level, from TF 0.x / 1.x spellings -----------------------------------------
+
+
+HALLSTROM_TF012 = """\
+import numpy as np
+import tensorflow as tf
+
+init_state = tf.placeholder(tf.float32, [num_layers, 2, batch_size, state_size])
+state_per_layer_list = tf.unpack(init_state, axis=0)
+rnn_tuple_state = tuple(
+    [tf.nn.rnn_cell.LSTMStateTuple(state_per_layer_list[idx][0], state_per_layer_list[idx][1])
+     for idx in range(num_layers)]
+)
+cell = tf.nn.rnn_cell.BasicLSTMCell(state_size, state_is_tuple=True)
+cell = tf.nn.rnn_cell.MultiRNNCell([cell] * num_layers, state_is_tuple=True)
+states_series, current_state = tf.nn.rnn(cell, inputs_series, initial_state=rnn_tuple_state)
+"""
+
+HALLSTROM_KERAS = """\
+import numpy as np
+import tensorflow as tf
+import keras
+from tf2_port import keras_rnn
+
+tf.compat.v1.disable_eager_execution()
+
+init_state = tf.compat.v1.placeholder(tf.float32, [num_layers, 2, batch_size, state_size])
+state_per_layer_list = tf.unstack(init_state, axis=0)
+rnn_tuple_state = tuple(
+    [keras_rnn.LSTMStateTuple(state_per_layer_list[idx][0], state_per_layer_list[idx][1])
+     for idx in range(num_layers)]
+)
+cell = keras.layers.StackedRNNCells([keras.layers.LSTMCell(state_size) for _ in range(num_layers)])
+states_series, current_state = keras_rnn.static_rnn(cell, inputs_series, initial_state=rnn_tuple_state)
+"""
+
+
+def test_keras_level_from_tf012_spellings() -> None:
+    # The packed [layers, 2, batch, units] state keeps its (c, h) layout: the script still
+    # builds LSTMStateTuple(c, h); keras_rnn swaps to Keras' [h, c] at the RNN boundary.
+    result = rewrite_source(HALLSTROM_TF012, level="keras", path="echo.py")
+    assert result.code == HALLSTROM_KERAS
+    codes = [finding.code for finding in result.findings]
+    assert codes.count("TFM501") == 1 and "TFM401" not in codes
+    assert rewrite_source(result.code, level="keras").code == result.code
+
+
+def test_keras_level_keeps_legacy_keras_only_where_a_use_remains() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "cell = tf.nn.rnn_cell.GRUCell(4)\n"
+        "y = tf.layers.conv1d(x, 4, 3)\n"
+    )
+    result = rewrite_source(source, level="keras", path="mixed.py")
+    assert 'os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")' in result.code
+    assert "keras.layers.GRUCell(4, reset_after=False)" in result.code
+    codes = {finding.code for finding in result.findings}
+    assert {"TFM401", "TFM504"} <= codes
+
+
+def test_keras_level_drops_compat_findings_for_what_it_converts() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "loss = tf.contrib.seq2seq.sequence_loss(logits, targets, weights)\n"
+    )
+    compat = rewrite_source(source, level="compat")
+    assert "TFM101" in {finding.code for finding in compat.findings}
+    keras_level = rewrite_source(source, level="keras")
+    assert "TFM101" not in {finding.code for finding in keras_level.findings}
+    assert "keras_rnn.sequence_loss(logits, targets, weights)" in keras_level.code
+
+
+def test_keras_level_findings_point_into_the_original_file() -> None:
+    source = "import tensorflow as tf\n\n\n\ncell = tf.nn.rnn_cell.GRUCell(4)\n"
+    result = rewrite_source(source, level="keras", path="f.py")
+    (checkpoint,) = [f for f in result.findings if f.code == "TFM501"]
+    assert (checkpoint.path, checkpoint.line) == ("f.py", 5)
+
+
+@pytest.mark.parametrize("level", ["compat", "keras"])
+def test_levels_are_listed(level) -> None:
+    assert rewrite_source("x = 1  # tensorflow\n", level=level).code == "x = 1  # tensorflow\n"
