@@ -27,9 +27,7 @@ from typing import Sequence, TextIO
 from migrate.runner import FileOutcome, atomic_write, collect_paths, run_paths
 
 LEVELS = ("compat", "keras")
-# The keras level (issue 5) is not built yet; until it is, compat is the default
-# and asking for keras is a usage error rather than a crash.
-DEFAULT_LEVEL = "compat"
+DEFAULT_LEVEL = "keras"
 # Findings of these severities mean someone has to edit the file by hand.
 MANUAL_EDIT_SEVERITIES = ("error", "warning")
 # Below this many files the progress bar would only flicker.
@@ -51,8 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     rewrite = commands.add_parser("rewrite", help="rewrite old scripts (default: show a diff, write nothing)")
     rewrite.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursive) or - for stdin")
     rewrite.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL,
-                         help="compat (default for now): smallest change that runs on TF 2.x; "
-                              "keras: RNNs in native Keras 3 (not available yet)")
+                         help="keras (default): RNN parts in native Keras 3, no tf_keras needed; "
+                              "compat: smallest change that runs on TF 2.x (legacy cells via tf_keras)")
     mode = rewrite.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff (the default)")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
@@ -168,10 +166,6 @@ def _progress(total: int, err: TextIO):
 def _cmd_rewrite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs: expected a positive number, got {args.jobs}")
-    from migrate.engine import LEVELS as ENGINE_LEVELS
-
-    if args.level not in ENGINE_LEVELS:
-        raise UsageError(f"--level {args.level}: not available yet; expected one of {', '.join(ENGINE_LEVELS)}")
     if "-" in args.paths:
         if len(args.paths) > 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths")

@@ -32,7 +32,7 @@ from migrate.keras_symbols import CONVERTED_WITHOUT_HOME, display
 PYTHON2_HINT = "Python 2 source: run `2to3` (or pyupgrade) first, then tf1-migrate"
 
 
-def rewrite_source(source: str, level: str = "compat", path: str = "<string>") -> RewriteResult:
+def rewrite_source(source: str, level: str = "keras", path: str = "<string>") -> RewriteResult:
     """Rewrite ``source`` at ``level``; never raises on bad input code (see ``RewriteResult.error``)."""
     if level not in LEVELS:
         raise ValueError(f"level: expected one of {sorted(LEVELS)}, got {level!r}")

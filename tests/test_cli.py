@@ -88,7 +88,7 @@ def test_report_json_schema(tmp_path):
     run = cli("rewrite", "--report", report, tmp_path)
     assert run.returncode == 1
     data = json.loads(report.read_text())
-    assert data["version"] == 1 and data["level"] == "compat"
+    assert data["version"] == 1 and data["level"] == "keras"  # the default level
     by_path = {Path(f["path"]).name: f for f in data["files"]}
     assert by_path["clean.py"]["status"] == "unchanged"
     finding = next(f for f in by_path["cudnn.py"]["findings"] if f["code"] == "TFM101")
@@ -330,3 +330,14 @@ def test_progress_bar_on_a_terminal_for_long_runs_only(tmp_path):
     assert "rewriting" not in short_run and "1 file(s) would change" in short_run
     piped = cli("rewrite", "--check", tmp_path)  # stderr is a pipe: no bar, just the summary
     assert "rewriting" not in piped.stderr and "60 file(s) would change" in piped.stderr
+
+
+def test_default_level_is_keras_and_compat_is_still_available():
+    source = "import tensorflow as tf\ncell = tf.nn.rnn_cell.GRUCell(4)\n"
+    keras_level = cli("rewrite", "-", stdin=source)
+    assert keras_level.returncode == 0
+    assert "keras.layers.GRUCell(4, reset_after=False)" in keras_level.stdout
+    assert "TF_USE_LEGACY_KERAS" not in keras_level.stdout
+    compat = cli("rewrite", "--level", "compat", "-", stdin=source)
+    assert compat.returncode == 0
+    assert "tf.compat.v1.nn.rnn_cell.GRUCell(4)" in compat.stdout and "TF_USE_LEGACY_KERAS" in compat.stdout

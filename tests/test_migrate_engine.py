@@ -34,7 +34,7 @@ OLD_SCRIPT = textwrap.dedent(
 
 
 def test_contract_types_and_fields() -> None:
-    result = rewrite_source(OLD_SCRIPT, path="old.py")
+    result = rewrite_source(OLD_SCRIPT, path="old.py", level="compat")
     assert isinstance(result, RewriteResult)
     assert result.changed and result.error is None
     assert all(isinstance(finding, Finding) for finding in result.findings)
@@ -45,7 +45,7 @@ def test_contract_types_and_fields() -> None:
 
 
 def test_bad_arguments_raise_keras_style_errors() -> None:
-    with pytest.raises(ValueError, match="level: expected one of \\['compat'\\], got 'eager'"):
+    with pytest.raises(ValueError, match="level: expected one of \\['compat', 'keras'\\], got 'eager'"):
         rewrite_source("import tensorflow", level="eager")
     with pytest.raises(TypeError, match="source: expected str, got bytes"):
         rewrite_source(b"import tensorflow")
@@ -54,13 +54,13 @@ def test_bad_arguments_raise_keras_style_errors() -> None:
 def test_tensorflow_free_file_is_returned_byte_identical_without_parsing(monkeypatch) -> None:
     source = "print 'python 2 but no TF'\r\n\tx = 1  # comment\n"
     monkeypatch.setattr(engine.cst, "parse_module", None)  # would raise if called
-    result = rewrite_source(source)
+    result = rewrite_source(source, level="compat")
     assert result.code is source and not result.changed and result.findings == () and result.error is None
 
 
 def test_file_without_anything_to_change_is_identical() -> None:
     source = "import tensorflow as tf\n\n\ny = tf.matmul(tf.ones([2, 2]), tf.ones([2, 2]))  # ok\n"
-    result = rewrite_source(source)
+    result = rewrite_source(source, level="compat")
     assert result.code == source and not result.changed and result.findings == ()
 
 
@@ -68,7 +68,7 @@ def test_comments_quotes_blank_lines_survive() -> None:
     source = OLD_SCRIPT.replace(
         "[None, 5, 3])", "[None, 5, 3], name='x')  # single quotes\n\n\n# two blank lines above"
     )
-    code = rewrite_source(source).code
+    code = rewrite_source(source, level="compat").code
     assert "[None, 5, 3], name='x')  # single quotes\n\n\n# two blank lines above\n" in code
     assert "\n# inputs\n" in code and '"""An old stacked LSTM."""' in code
     assert code.count("\n\n") == source.count("\n\n") + 2  # the inserted legacy-Keras block
@@ -76,7 +76,7 @@ def test_comments_quotes_blank_lines_survive() -> None:
 
 def test_crlf_line_endings_are_kept_everywhere() -> None:
     source = OLD_SCRIPT.replace("\n", "\r\n")
-    code = rewrite_source(source).code
+    code = rewrite_source(source, level="compat").code
     assert code.count("\n") == code.count("\r\n") > source.count("\r\n")
     assert "tf.compat.v1.placeholder" in code
 
@@ -89,7 +89,7 @@ def test_tab_indentation_is_kept() -> None:
         "\tif n:\n"
         "\t\treturn tf.pack([x, x])\n"
     )
-    code = rewrite_source(source).code
+    code = rewrite_source(source, level="compat").code
     assert "\n\tx = tf.compat.v1.placeholder(tf.float32)\n\tif n:\n\t\treturn tf.stack([x, x])\n" in code
 
 
@@ -103,7 +103,7 @@ def test_tab_indentation_is_kept() -> None:
     ],
 )
 def test_python2_files_get_one_clear_error(source: str, fragment: str) -> None:
-    result = rewrite_source(source, path="py2.py")
+    result = rewrite_source(source, path="py2.py", level="compat")
     assert result.code == source and not result.changed
     assert result.error is not None and fragment in result.error
     (finding,) = result.findings
@@ -114,7 +114,7 @@ def test_python2_files_get_one_clear_error(source: str, fragment: str) -> None:
 
 def test_syntax_error_is_a_finding_not_an_exception() -> None:
     source = "import tensorflow as tf\ndef f(:\n    return tf\n"
-    result = rewrite_source(source)
+    result = rewrite_source(source, level="compat")
     assert result.code == source and result.error.startswith("cannot parse: syntax error at line 2")
     (finding,) = result.findings
     assert (finding.code, finding.line) == ("TFM001", 2)
@@ -133,7 +133,7 @@ def test_notebook_magics_survive_exactly() -> None:
         "         % 2)\n"
         "y = tf.pack([1, 2])\n"
     )
-    result = rewrite_source(source, path="nb.py")
+    result = rewrite_source(source, path="nb.py", level="compat")
     assert result.error is None
     lines = result.code.splitlines()
     for magic in ("%matplotlib inline", "!pip install tensorflow==1.15", "    %time x = tf.placeholder(tf.float32)"):
@@ -142,7 +142,7 @@ def test_notebook_magics_survive_exactly() -> None:
     assert "get_ipython().run_line_magic('load_ext', 'autoreload')" in lines
     assert "y = tf.stack([1, 2])" in lines
     assert result.findings[0].code == "TFM002" and result.findings[0].severity == "info"
-    assert rewrite_source(result.code).code == result.code
+    assert rewrite_source(result.code, level="compat").code == result.code
 
 
 def test_one_metadata_wrapper_per_file(monkeypatch) -> None:
@@ -154,7 +154,7 @@ def test_one_metadata_wrapper_per_file(monkeypatch) -> None:
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(libcst.metadata.MetadataWrapper, "__init__", counting)
-    rewrite_source(OLD_SCRIPT)
+    rewrite_source(OLD_SCRIPT, level="compat")
     assert made == [True]
 
 
@@ -173,7 +173,7 @@ def test_migrate_imports_and_runs_without_tensorflow(tmp_path) -> None:
 
         sys.meta_path.insert(0, Block())
         import migrate
-        result = migrate.rewrite_source(open({str(script)!r}).read())
+        result = migrate.rewrite_source(open({str(script)!r}).read(), level="compat")
         assert "tf.compat.v1.nn.static_rnn" in result.code, result.code
         assert not any(name.startswith("tensorflow") for name in sys.modules)
         print("ok")
@@ -211,8 +211,8 @@ def test_running_twice_changes_nothing_on_the_corpus(path: pathlib.Path) -> None
 
 
 def _assert_idempotent(source: str) -> None:
-    once = rewrite_source(source)
-    twice = rewrite_source(once.code)
+    once = rewrite_source(source, level="compat")
+    twice = rewrite_source(once.code, level="compat")
     assert twice.code == once.code
     assert not twice.changed
 
@@ -231,4 +231,4 @@ def test_one_pass_pipeline_equals_the_commands_run_one_by_one(index: int) -> Non
     module = cst.parse_module(source)
     for command in COMPAT:
         module = command(CodemodContext()).transform_module(module)
-    assert rewrite_source(source).code == module.code
+    assert rewrite_source(source, level="compat").code == module.code

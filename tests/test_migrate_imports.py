@@ -155,10 +155,10 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_import_form(name: str) -> None:
     before, after = (textwrap.dedent(text).lstrip("\n") for text in CASES[name])
-    result = rewrite_source(before)
+    result = rewrite_source(before, level="compat")
     assert result.code == HEADER + after
     assert [finding.code for finding in result.findings] == ["TFM401"]
-    assert rewrite_source(result.code).code == result.code
+    assert rewrite_source(result.code, level="compat").code == result.code
 
 
 def test_contrib_layers_import_removed_once_every_use_is_rewritten() -> None:
@@ -169,7 +169,7 @@ def test_contrib_layers_import_removed_once_every_use_is_rewritten() -> None:
         y = layers.fully_connected(x, 10)
         """
     )
-    result = rewrite_source(before)
+    result = rewrite_source(before, level="compat")
     assert result.code == HEADER + textwrap.dedent(
         """\
         import tensorflow as tf
@@ -179,8 +179,8 @@ def test_contrib_layers_import_removed_once_every_use_is_rewritten() -> None:
 
 
 def test_variable_alias_of_a_module_gets_a_finding() -> None:
-    result = rewrite_source("import tensorflow as tf\nrc = tf.nn.rnn_cell\ncell = rc.LSTMCell(3)\n")
+    result = rewrite_source("import tensorflow as tf\nrc = tf.nn.rnn_cell\ncell = rc.LSTMCell(3)\n", level="compat")
     assert "rc = tf.compat.v1.nn.rnn_cell\n" in result.code
     assert [finding.code for finding in result.findings] == ["TFM102", "TFM401"]
-    mixed = rewrite_source("import tensorflow as tf\nr = tf.contrib.rnn\ncell = r.LSTMCell(3)\n")
+    mixed = rewrite_source("import tensorflow as tf\nr = tf.contrib.rnn\ncell = r.LSTMCell(3)\n", level="compat")
     assert [(finding.code, finding.severity) for finding in mixed.findings] == [("TFM102", "error")]
