@@ -139,3 +139,13 @@ def test_readmes_and_results_json_agree_with_a_fresh_measurement():
         readme = (harness.EXAMPLES_DIR / name / "README.md").read_text()
         lines = [line for line in readme.splitlines() if line.startswith("**Measured**")]
         assert lines == [measure.measured_line(recorded[name])], name
+
+
+def test_whole_script_after_is_the_codemods_own_output():
+    # The example shows what `tf1-migrate rewrite` writes, not a hand-made ideal.
+    from migrate import rewrite_source
+
+    folder = ROOT / "examples" / "whole_script_rewrite"
+    result = rewrite_source((folder / "before.py").read_text(), level="keras", path="before.py")
+    assert result.error is None
+    assert (folder / "after.py").read_text() == result.code

@@ -1,7 +1,9 @@
 # Character-level LSTM language model, TF 1.3 era: the whole script, as it was written.
-import keras
 import numpy as np
 import tensorflow as tf
+import keras
+from tf2_port import keras_rnn
+
 tf.compat.v1.disable_eager_execution()
 
 text = ("the quick brown fox jumps over the lazy dog. " * 40 +
@@ -20,16 +22,14 @@ targets = tf.compat.v1.placeholder(tf.int32, [batch_size, seq_length])
 embedding = tf.compat.v1.get_variable("embedding", [vocab_size, hidden_size])
 inputs = tf.compat.v1.nn.embedding_lookup(embedding, input_data)
 
-# [cells] BasicLSTMCell(forget_bias=1.0) -> LSTMCell(unit_forget_bias=True): 1.0 in the initial bias
-cells = [keras.layers.LSTMCell(hidden_size, unit_forget_bias=True) for _ in range(num_layers)]
+# [cells]
+cells = [keras.layers.LSTMCell(hidden_size) for _ in range(num_layers)]
 cell = keras.layers.StackedRNNCells(cells)
-# [state] zero_state -> zeros in Keras order: [h, c] per layer
-initial_state = [[tf.zeros([batch_size, hidden_size]), tf.zeros([batch_size, hidden_size])]
-                 for _ in range(num_layers)]
-# [forward] dynamic_rnn -> keras.layers.RNN; tf.layers.dense -> keras.layers.Dense
-outputs, *final_state = keras.layers.RNN(cell, return_sequences=True, return_state=True)(
-    inputs, initial_state=initial_state)
-logits = keras.layers.Dense(vocab_size, name="softmax")(outputs)
+# [state]
+initial_state = keras_rnn.zero_state(cell, batch_size, tf.float32)
+# [forward]
+outputs, final_state = keras_rnn.dynamic_rnn(cell, inputs, initial_state=initial_state)
+logits = keras_rnn.dense(outputs, vocab_size, name="softmax")
 loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits))
 train_op = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(loss)
 
@@ -45,9 +45,9 @@ if __name__ == "__main__":
         start = step * seq_length % (rows.shape[1] - seq_length - 1)
         feed = {input_data: rows[:, start:start + seq_length],
                 targets: rows[:, start + 1:start + seq_length + 1]}
-        for i, (h, c) in enumerate(initial_state):  # LSTMStateTuple(c, h) -> [h, c]
-            feed[h] = state[i][0]
-            feed[c] = state[i][1]
+        for i, (c, h) in enumerate(initial_state):
+            feed[c] = state[i].c
+            feed[h] = state[i].h
         train_loss, state, _ = sess.run([loss, final_state, train_op], feed)
         if step % 20 == 0:
             print("step %d, loss %.3f" % (step, train_loss))

@@ -5,10 +5,14 @@
   ``runpy`` so its module globals (``sess``, the placeholders, ``initial_state``, ...) can be
   read without running its ``__main__`` training loop. Its variables get seeded random values
   (a stand-in for a trained model), then one batch runs from a random non-zero state.
-* Keras side: ``after.py`` (the keras-level rewrite, written by hand until the keras level
-  exists) executed the same way in a process without ``TF_USE_LEGACY_KERAS``; the TF1
-  variables are converted with ``tf2_port.convert`` and loaded into its Keras 3 variables,
-  which live in the script's own ``tf.compat.v1`` graph and session.
+  Those weights are saved with a real ``Saver`` (checkpoint and ``.meta``), as a trained TF1
+  model would have been.
+* Keras side: ``after.py`` -- exactly what ``tf1-migrate rewrite`` (the keras level) writes for
+  ``before.py``; a test keeps the two in step -- executed the same way in a process without
+  ``TF_USE_LEGACY_KERAS``. ``keras_rnn.restore_tf1_checkpoint`` loads the TF1 checkpoint into
+  its Keras 3 cells (gate reorder, kernel split, forget_bias from the ``.meta``), which live in
+  the script's own ``tf.compat.v1`` graph and session. The script still feeds and fetches its
+  state as ``LSTMStateTuple(c, h)`` per layer.
 
 Each side runs in a child process because both scripts switch eager execution off globally.
 """
@@ -69,7 +73,6 @@ def run_keras(tf1_run: dict) -> dict:
     feed = {"ids": tf1_run["inputs"]}
     for i, (c, h) in enumerate(tf1_run["initial_state"]):
         feed[f"c{i}"], feed[f"h{i}"] = c, h
-    feed.update({f"var:{name}": value for name, value in tf1_run["variables"].items()})
     out = _run_child("keras", HERE / "after.py", feed, workdir)
     return {"outputs": out["logits"], "final_state": _lstm_state(out, "final")}
 
@@ -83,41 +86,30 @@ def _child(side: str, script: str, workdir: str) -> None:
     import tensorflow as tf
 
     if side == "keras":
-        from tf2_port import convert
+        from tf2_port import keras_rnn
     with np.load(os.path.join(workdir, f"{side}_in.npz")) as arrays:
         feed_in = dict(arrays)
     g = runpy.run_path(script, run_name="example")  # builds the graph and session; no training
     sess = g["sess"]
     by_name = {variable.op.name: variable for variable in tf.compat.v1.global_variables()}
-    feed = {g["input_data"]: feed_in["ids"]}
+    checkpoint = os.path.join(workdir, "model.ckpt")
+    out = {}
     if side == "tf1":
         rng = np.random.default_rng(int(feed_in["seed"]) + 1000)
         weights = [name for name in sorted(by_name) if "Adam" not in name and "_power" not in name]
         for name in weights:  # a stand-in for a trained model: biases non-zero too
             variable = by_name[name]
             variable.load(rng.uniform(-0.2, 0.2, variable.shape.as_list()).astype(np.float32), sess)
-        for i, (c, h) in enumerate(g["initial_state"]):  # LSTMStateTuple(c, h)
-            feed[c], feed[h] = feed_in[f"c{i}"], feed_in[f"h{i}"]
-        logits, final_state = sess.run([g["logits"], g["final_state"]], feed)
+        tf.compat.v1.train.Saver().save(sess, checkpoint)
         out = {f"var:{name}": sess.run(by_name[name]) for name in weights}
-        final_pairs = [(state.c, state.h) for state in final_state]
     else:
-        w = {name[len("var:"):]: value for name, value in feed_in.items() if name.startswith("var:")}
-        assignments = {"embedding": w["embedding"], "softmax/kernel": w["softmax/kernel"],
-                       "softmax/bias": w["softmax/bias"]}
-        for i, cell in enumerate(g["cells"]):
-            prefix = f"rnn/multi_rnn_cell/cell_{i}/basic_lstm_cell/"
-            kernel, recurrent_kernel, bias = convert.lstm_to_keras(
-                w[prefix + "kernel"], w[prefix + "bias"], HIDDEN, forget_bias=1.0)
-            assignments.update({cell.kernel.path: kernel, cell.recurrent_kernel.path: recurrent_kernel,
-                                cell.bias.path: bias})
-        for name, value in assignments.items():
-            by_name[name].load(value, sess)
-        for i, (h, c) in enumerate(g["initial_state"]):  # Keras [h, c]
-            feed[h], feed[c] = feed_in[f"h{i}"], feed_in[f"c{i}"]
-        logits, final_state = sess.run([g["logits"], g["final_state"]], feed)
-        out = {}
-        final_pairs = [(c, h) for h, c in final_state]
+        keras_rnn.restore_tf1_checkpoint(sess, checkpoint)
+    # Both scripts feed and fetch the state as LSTMStateTuple(c, h) per layer.
+    feed = {g["input_data"]: feed_in["ids"]}
+    for i, (c, h) in enumerate(g["initial_state"]):
+        feed[c], feed[h] = feed_in[f"c{i}"], feed_in[f"h{i}"]
+    logits, final_state = sess.run([g["logits"], g["final_state"]], feed)
+    final_pairs = [(state.c, state.h) for state in final_state]
     out["logits"] = logits
     for i, (c, h) in enumerate(final_pairs):
         out[f"final_c{i}"], out[f"final_h{i}"] = c, h
