@@ -48,11 +48,11 @@ def _show_migration(full: bool) -> None:
     from migrate import rewrite_source
 
     source = BUNDLED_SCRIPT.read_text()
-    result = rewrite_source(source, "compat", str(BUNDLED_SCRIPT.name))
+    result = rewrite_source(source, "keras", str(BUNDLED_SCRIPT.name))
     diff = list(difflib.unified_diff(source.splitlines(keepends=True), result.code.splitlines(keepends=True),
                                      fromfile=f"{BUNDLED_SCRIPT.name} (TF 0.12)",
-                                     tofile=f"{BUNDLED_SCRIPT.name} (runs on TF 2.21)"))
-    print(f"1. tf1-migrate rewrite --level compat {BUNDLED_SCRIPT.name}: {len(diff)} diff lines, "
+                                     tofile=f"{BUNDLED_SCRIPT.name} (TF 2.21, Keras 3 RNN, no tf_keras)"))
+    print(f"1. tf1-migrate rewrite {BUNDLED_SCRIPT.name} (level keras): {len(diff)} diff lines, "
           f"{len(result.findings)} finding(s)")
     shown = diff if full else diff[:DIFF_LINES_SHOWN]
     sys.stdout.write("".join("   " + line for line in shown))
