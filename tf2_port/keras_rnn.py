@@ -367,7 +367,9 @@ def _scope_key(name: str) -> tuple[dict[str, Any], str, bool]:
     graph = tf.compat.v1.get_default_graph()
     table = _SHARED.setdefault(graph, {})
     key = f"{scope.name}/{name}" if scope.name else name
-    return table, key, bool(scope.reuse)
+    # Eagerly, TF1's variable scopes always report AUTO_REUSE and share nothing by name: only
+    # graphs (the migrated scripts' Sessions) share.
+    return table, key, bool(scope.reuse) and not tf.executing_eagerly()
 
 
 def _unique_key(table: dict[str, Any], key: str) -> str:

@@ -1,0 +1,264 @@
+"""tf2_port.keras_rnn: TF1 call signatures and state structures on Keras 3 cells.
+
+The end-to-end proof against TF1's own graphs is tests/test_keras_level_proof.py; these tests
+pin the pieces: the state swap, masks, time-major, bidirectional, dropout semantics, the
+seq2seq losses against NumPy transcriptions of TF1's formulas, weight sharing through variable
+scopes, optimize_loss and checkpoint restoring.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf2_port import convert, keras_rnn
+
+B, T, D, U = 3, 5, 4, 6
+
+
+def _x(seed=0, shape=(B, T, D)):
+    return tf.constant(np.random.default_rng(seed).uniform(-1, 1, shape), tf.float32)
+
+
+def _lstm_stack():
+    return keras.layers.StackedRNNCells([keras.layers.LSTMCell(U), keras.layers.GRUCell(U, reset_after=False)])
+
+
+# --- state structure ---------------------------------------------------------------------
+
+
+def test_single_lstm_state_is_c_h_in_tf1_and_h_c_in_keras() -> None:
+    cell = keras.layers.LSTMCell(U)
+    c, h = tf.fill([B, U], 1.0), tf.fill([B, U], 2.0)
+    keras_state = keras_rnn.to_keras_state(cell, keras_rnn.LSTMStateTuple(c, h))
+    assert [float(s[0, 0]) for s in keras_state] == [2.0, 1.0]
+    back = keras_rnn.to_tf1_state(cell, keras_state)
+    assert isinstance(back, keras_rnn.LSTMStateTuple) and float(back.c[0, 0]) == 1.0
+
+
+def test_flat_states_are_concatenated_c_then_h_per_layer() -> None:
+    stack = keras_rnn.flat_state(keras.layers.StackedRNNCells([keras.layers.LSTMCell(2), keras.layers.LSTMCell(2)]))
+    flat = tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]])
+    layers = keras_rnn.to_keras_state(stack, flat)
+    # layer 0: c = [1, 2], h = [3, 4] -> Keras [h, c]
+    np.testing.assert_array_equal(np.concatenate([np.asarray(t) for pair in layers for t in pair], 1),
+                                  [[3, 4, 1, 2, 7, 8, 5, 6]])
+    np.testing.assert_array_equal(keras_rnn.to_tf1_state(stack, layers), flat)
+    assert keras_rnn.state_size(stack) == 8
+
+
+def test_state_size_and_zero_state_have_tf1_structure() -> None:
+    stack = _lstm_stack()
+    size = keras_rnn.state_size(stack)
+    assert size == (keras_rnn.LSTMStateTuple(c=U, h=U), U)
+    zeros = keras_rnn.zero_state(stack, B, tf.float64)
+    assert isinstance(zeros[0], keras_rnn.LSTMStateTuple) and zeros[0].c.shape == (B, U)
+    assert zeros[1].dtype == tf.float64 and not np.any(zeros[1])
+
+
+def test_wrong_number_of_layer_states_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="expected 2 per-layer states, got 1"):
+        keras_rnn.to_keras_state(_lstm_stack(), (tf.zeros([B, U]),))
+
+
+# --- drivers --------------------------------------------------------------------------------
+
+
+def test_sequence_length_zeroes_padding_and_keeps_the_last_valid_state() -> None:
+    cell, x = _lstm_stack(), _x()
+    lengths = tf.constant([T, 2, 0])
+    outputs, state = keras_rnn.dynamic_rnn(cell, x, sequence_length=lengths)
+    assert not np.any(np.asarray(outputs)[1, 2:]) and not np.any(np.asarray(outputs)[2])
+    # Row 1's final state is the state after its 2 valid steps.
+    _, short_state = keras_rnn.dynamic_rnn(cell, x[1:2, :2])
+    np.testing.assert_allclose(state[0].h[1], short_state[0].h[0], atol=1e-6)
+    np.testing.assert_allclose(state[1][1], short_state[1][0], atol=1e-6)
+    # A zero-length row returns its initial state (zeros here), as TF1 did.
+    assert not np.any(np.asarray(state[0].c)[2])
+
+
+def test_time_major_and_static_rnn_match_batch_major() -> None:
+    cell, x = _lstm_stack(), _x(1)
+    outputs, state = keras_rnn.dynamic_rnn(cell, x)
+    tm_outputs, tm_state = keras_rnn.dynamic_rnn(cell, tf.transpose(x, [1, 0, 2]), time_major=True)
+    np.testing.assert_allclose(tf.transpose(tm_outputs, [1, 0, 2]), outputs, atol=1e-6)
+    step_outputs, step_state = keras_rnn.static_rnn(cell, tf.unstack(x, axis=1))
+    assert isinstance(step_outputs, list) and len(step_outputs) == T
+    np.testing.assert_allclose(tf.stack(step_outputs, 1), outputs, atol=1e-6)
+    np.testing.assert_allclose(step_state[0].c, state[0].c, atol=1e-6)
+    np.testing.assert_allclose(tm_state[1], state[1], atol=1e-6)
+
+
+def test_backward_direction_starts_at_each_rows_last_valid_step() -> None:
+    fw, bw, x = keras.layers.GRUCell(U, reset_after=False), keras.layers.GRUCell(U, reset_after=False), _x(2)
+    lengths = tf.constant([T, 3, 1])
+    (out_fw, out_bw), (state_fw, state_bw) = keras_rnn.bidirectional_dynamic_rnn(fw, bw, x, sequence_length=lengths)
+    # TF1 reversed only the valid prefix: row 1's backward pass is a forward pass over x[1, 2::-1].
+    reversed_outputs, reversed_state = keras_rnn.dynamic_rnn(bw, tf.reverse(x[1:2, :3], [1]))
+    np.testing.assert_allclose(np.asarray(out_bw)[1, :3], np.asarray(reversed_outputs)[0, ::-1], atol=1e-6)
+    np.testing.assert_allclose(state_bw[1], reversed_state[0], atol=1e-6)
+    assert not np.any(np.asarray(out_bw)[1, 3:]) and not np.any(np.asarray(out_fw)[2, 1:])
+
+
+def test_call_cell_and_rnn_decoder_step_in_tf1_structure() -> None:
+    stack, x = _lstm_stack(), _x(3)
+    outputs, state = keras_rnn.dynamic_rnn(stack, x)
+    steps, decoder_state = keras_rnn.rnn_decoder(tf.unstack(x, axis=1), keras_rnn.zero_state(stack, B), stack)
+    np.testing.assert_allclose(tf.stack(steps, 1), outputs, atol=1e-6)
+    np.testing.assert_allclose(decoder_state[0].h, state[0].h, atol=1e-6)
+    fed_back = []
+    steps, _ = keras_rnn.rnn_decoder(tf.unstack(x, axis=1), state, stack,
+                                     loop_function=lambda prev, i: fed_back.append(i) or x[:, 0])
+    assert fed_back == [1, 2, 3, 4] and len(steps) == T
+
+
+# --- dropout --------------------------------------------------------------------------------
+
+
+def test_dropout_keep_one_is_exactly_the_bare_cell_even_as_a_tensor() -> None:
+    inner, x = keras.layers.LSTMCell(U), _x(4)
+    bare, _ = keras_rnn.dynamic_rnn(inner, x)
+    wrapped = keras_rnn.DropoutWrapper(inner, input_keep_prob=tf.constant(1.0), output_keep_prob=tf.constant(1.0),
+                                       state_keep_prob=tf.constant(1.0))
+    dropped, _ = keras_rnn.dynamic_rnn(wrapped, x)
+    np.testing.assert_array_equal(dropped, bare)
+
+
+def test_output_dropout_is_on_without_a_training_flag_with_tf1_structure() -> None:
+    inner, x = keras.layers.LSTMCell(64), _x(5, (8, T, D))
+    bare, bare_state = keras_rnn.dynamic_rnn(inner, x)
+    keep = tf.Variable(0.5)  # a fed placeholder in a TF1 graph
+    dropped, dropped_state = keras_rnn.dynamic_rnn(keras_rnn.DropoutWrapper(inner, output_keep_prob=keep), x)
+    bare, dropped = np.asarray(bare), np.asarray(dropped)
+    kept = dropped != 0
+    # Each output unit is either dropped or scaled by 1 / keep; the state is never touched.
+    np.testing.assert_allclose(dropped[kept], 2 * bare[kept], rtol=1e-6)
+    assert 0.35 < kept.mean() < 0.65
+    assert (kept[:, 0] != kept[:, 1]).any()  # a fresh mask per step
+    np.testing.assert_array_equal(dropped_state.c, bare_state.c)
+
+
+def test_dropout_wrapper_config_and_refusals() -> None:
+    wrapper = keras_rnn.DropoutWrapper(keras.layers.GRUCell(3, reset_after=False), output_keep_prob=0.8, seed=1)
+    clone = keras_rnn.TF1DropoutWrapper.from_config(wrapper.get_config())
+    assert clone.output_keep_prob == 0.8 and isinstance(clone.cell, keras.layers.GRUCell)
+    with pytest.raises(ValueError, match="expected numeric keep probabilities"):
+        keras_rnn.DropoutWrapper(keras.layers.GRUCell(3), output_keep_prob=tf.constant(0.5)).get_config()
+    with pytest.raises(ValueError, match="dropout_state_filter_visitor=None"):
+        keras_rnn.DropoutWrapper(keras.layers.GRUCell(3), dropout_state_filter_visitor=lambda s: True)
+    with pytest.raises(ValueError, match="`output_keep_prob`: expected a number in \\(0, 1\\] or a scalar tensor"):
+        keras_rnn.DropoutWrapper(keras.layers.GRUCell(3), output_keep_prob="0.5")
+
+
+def test_forget_bias_initializer() -> None:
+    values = np.asarray(keras_rnn.ForgetBiasInitializer(2.5)((8,)))
+    np.testing.assert_array_equal(values, [0, 0, 2.5, 2.5, 0, 0, 0, 0])  # Keras order (i, f, c, o)
+    clone = keras_rnn.ForgetBiasInitializer.from_config(keras_rnn.ForgetBiasInitializer(0.5).get_config())
+    assert clone.forget_bias == 0.5
+    with pytest.raises(ValueError, match="expected a shape \\[4 \\* units\\], got \\(6,\\)"):
+        keras_rnn.ForgetBiasInitializer()((6,))
+
+
+# --- losses, from TF1's formulas written out in NumPy ----------------------------------------
+
+
+def _sparse_xent(logits, labels):
+    shifted = logits - logits.max(-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+    return -np.take_along_axis(log_probs, labels[..., None], -1)[..., 0]
+
+
+def test_sequence_loss_matches_tf1s_formulas() -> None:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(B, T, 7))
+    targets = rng.integers(0, 7, (B, T))
+    weights = (rng.uniform(size=(B, T)) > 0.3).astype(np.float64)
+    crossent = _sparse_xent(logits, targets) * weights
+    args = (tf.constant(logits), tf.constant(targets), tf.constant(weights))
+    np.testing.assert_allclose(keras_rnn.sequence_loss(*args), crossent.sum() / weights.sum(), rtol=1e-12)
+    np.testing.assert_allclose(keras_rnn.sequence_loss(*args, average_across_batch=False),
+                               crossent.sum(1) / weights.sum(1), rtol=1e-12)
+    # A step whose weights are all zero gives 0 (TF 1.15's div_no_nan), not nan.
+    weights[:, -1] = 0.0
+    crossent = _sparse_xent(logits, targets) * weights
+    args = (tf.constant(logits), tf.constant(targets), tf.constant(weights))
+    by_step = np.divide(crossent.sum(0), weights.sum(0), out=np.zeros(T), where=weights.sum(0) > 0)
+    np.testing.assert_allclose(keras_rnn.sequence_loss(*args, average_across_timesteps=False), by_step, rtol=1e-12)
+    np.testing.assert_allclose(
+        keras_rnn.sequence_loss(*args, average_across_timesteps=False, average_across_batch=False), crossent, rtol=1e-12)
+
+
+def test_sequence_loss_by_example_matches_tf1s_formula() -> None:
+    rng = np.random.default_rng(1)
+    logits = [rng.normal(size=(B, 7)) for _ in range(T)]
+    targets = [rng.integers(0, 7, B) for _ in range(T)]
+    weights = [rng.uniform(size=B) for _ in range(T)]
+    per_step = [_sparse_xent(l, t) * w for l, t, w in zip(logits, targets, weights)]
+    expected = sum(per_step) / (sum(weights) + 1e-12)
+    actual = keras_rnn.sequence_loss_by_example([tf.constant(l) for l in logits], [tf.constant(t) for t in targets],
+                                                [tf.constant(w) for w in weights])
+    np.testing.assert_allclose(actual, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="of one length, got 5, 5 and 4"):
+        keras_rnn.sequence_loss_by_example(logits, targets, weights[:4])
+
+
+# --- graphs: sharing through scopes, optimize_loss, restoring checkpoints ----------------------
+
+
+def test_reusing_scopes_share_cells_and_dense_layers_as_tf1_variables_were() -> None:
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, T, D])
+        results = []
+        for keep in (0.5, 1.0):
+            with tf.compat.v1.variable_scope("LM", reuse=tf.compat.v1.AUTO_REUSE):
+                stack = keras.layers.StackedRNNCells(
+                    [keras_rnn.DropoutWrapper(keras.layers.LSTMCell(U), output_keep_prob=keep) for _ in range(2)])
+                outputs, _ = keras_rnn.dynamic_rnn(stack, x)
+                results.append((stack, keras_rnn.dense(outputs, 3)))
+        (train_stack, _), (eval_stack, _) = results
+        # The evaluation stack keeps its own dropout wrappers but runs the training stack's cells.
+        assert [w.cell for w in eval_stack.cells] == [w.cell for w in train_stack.cells]
+        assert eval_stack.cells[0].output_keep_prob == 1.0
+        names = [v.name for v in tf.compat.v1.trainable_variables()]
+        assert len(names) == 2 * 3 + 2, names  # two LSTM cells and one Dense
+        unnamed = keras_rnn.dense(x, 2), keras_rnn.dense(x, 2)  # no reuse: TF1's dense, dense_1
+        assert len(tf.compat.v1.trainable_variables()) == 8 + 4
+
+
+def test_optimize_loss_clips_by_global_norm_then_steps() -> None:
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        w = tf.compat.v1.get_variable("w", initializer=tf.constant([3.0, 4.0]))
+        loss = tf.reduce_sum(w * w) / 2  # gradient = w, norm 5
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train = keras_rnn.optimize_loss(loss, step, learning_rate=0.1, optimizer="SGD", clip_gradients=1.0)
+        session.run(tf.compat.v1.global_variables_initializer())
+        session.run(train)
+        np.testing.assert_allclose(session.run(w), [3.0 - 0.1 * 0.6, 4.0 - 0.1 * 0.8], rtol=1e-6)
+        assert session.run(step) == 1
+        with pytest.raises(ValueError, match="got also \\['learning_rate_decay_fn'\\]"):
+            keras_rnn.optimize_loss(loss, step, 0.1, "SGD", learning_rate_decay_fn=lambda lr, s: lr)
+        with pytest.raises(ValueError, match="expected optimizer one of"):
+            keras_rnn.optimize_loss(loss, step, 0.1, "Adadelta2")
+
+
+def test_restore_tf1_checkpoint_converts_and_needs_the_forget_bias(tmp_path) -> None:
+    rng = np.random.default_rng(7)
+    kernel, bias = rng.normal(size=(D + U, 4 * U)).astype(np.float32), rng.normal(size=4 * U).astype(np.float32)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        tf.compat.v1.get_variable("rnn/lstm_cell/kernel", initializer=kernel)
+        tf.compat.v1.get_variable("rnn/lstm_cell/bias", initializer=bias)
+        session.run(tf.compat.v1.global_variables_initializer())
+        path = tf.compat.v1.train.Saver().save(session, str(tmp_path / "tf1.ckpt"), write_meta_graph=False)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        cell = keras.layers.LSTMCell(U)
+        keras_rnn.dynamic_rnn(cell, tf.compat.v1.placeholder(tf.float32, [None, T, D]))
+        session.run(tf.compat.v1.global_variables_initializer())
+        with pytest.raises(ValueError, match="expected the forget_bias of rnn/lstm_cell"):
+            keras_rnn.restore_tf1_checkpoint(session, path)
+        loaded = keras_rnn.restore_tf1_checkpoint(session, path, forget_biases={"rnn/lstm_cell": 1.0})
+        assert loaded == ["rnn/lstm_cell"]
+        expected = convert.lstm_to_keras(kernel, bias, D, forget_bias=1.0)
+        for weight, value in zip(cell.weights, expected):
+            np.testing.assert_array_equal(session.run(weight.value), value)
