@@ -102,6 +102,14 @@ def test_backward_direction_starts_at_each_rows_last_valid_step() -> None:
     assert not np.any(np.asarray(out_bw)[1, 3:]) and not np.any(np.asarray(out_fw)[2, 1:])
 
 
+def test_float64_inputs_need_float64_cells() -> None:
+    x = tf.cast(_x(), tf.float64)
+    with pytest.raises(ValueError, match="RNN inputs: expected float32 \\(the Keras cell's dtype\\), got float64"):
+        keras_rnn.dynamic_rnn(keras.layers.GRUCell(U, reset_after=False), x)
+    outputs, state = keras_rnn.dynamic_rnn(keras.layers.GRUCell(U, reset_after=False, dtype="float64"), x)
+    assert outputs.dtype == tf.float64 and state.dtype == tf.float64
+
+
 def test_call_cell_and_rnn_decoder_step_in_tf1_structure() -> None:
     stack, x = _lstm_stack(), _x(3)
     outputs, state = keras_rnn.dynamic_rnn(stack, x)

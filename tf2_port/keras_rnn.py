@@ -432,10 +432,12 @@ def _swap_batch_time(tensor: Any) -> Any:
 
 def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_backwards: bool = False):
     """``keras.layers.RNN`` on batch-major inputs: (outputs, TF1-structured final state)."""
+    _check_dtype(cell, inputs)
     layer = keras.layers.RNN(
         cell, return_sequences=True, return_state=True, go_backwards=go_backwards,
         # TF1 outputs past a row's length are exactly zero; Keras would repeat the last one.
         zero_output_for_mask=sequence_length is not None,
+        dtype=cell.dtype_policy,  # else a float64 cell's outputs come back cast to float32
     )
     kwargs = {}
     if sequence_length is not None:
@@ -446,6 +448,17 @@ def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_ba
     if go_backwards:
         outputs = tf.reverse(outputs, [1])
     return outputs, to_tf1_state(cell, states)
+
+
+def _check_dtype(cell: Any, inputs: Any) -> None:
+    """TF1 refused a float64 input to a float32 cell; Keras would cast it silently."""
+    dtype = tf.as_dtype(inputs.dtype)
+    if dtype.is_floating and dtype.name != cell.compute_dtype:
+        raise ValueError(
+            f"RNN inputs: expected {cell.compute_dtype} (the Keras cell's dtype), got {dtype.name}. "
+            f"Build the cells with dtype={dtype.name!r}, or call "
+            f"keras.config.set_dtype_policy({dtype.name!r}) before building them"
+        )
 
 
 def dynamic_rnn(
@@ -701,6 +714,8 @@ def dense(
             kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, trainable=trainable,
+            # TF1's dense took its dtype from the inputs; Keras would cast them to floatx.
+            dtype=tf.as_dtype(inputs.dtype).name if tf.as_dtype(inputs.dtype).is_floating else None,
         )
         table[_unique_key(table, key)] = layer
     elif layer.units != units:
