@@ -156,7 +156,7 @@ def test_dropout_wrapper_config_and_refusals() -> None:
         keras_rnn.DropoutWrapper(keras.layers.GRUCell(3), output_keep_prob=tf.constant(0.5)).get_config()
     with pytest.raises(ValueError, match="dropout_state_filter_visitor=None"):
         keras_rnn.DropoutWrapper(keras.layers.GRUCell(3), dropout_state_filter_visitor=lambda s: True)
-    with pytest.raises(ValueError, match="`output_keep_prob`: expected a number in \\(0, 1\\] or a scalar tensor"):
+    with pytest.raises(ValueError, match="`output_keep_prob`: expected a keep probability in \\(0, 1\\]"):
         keras_rnn.DropoutWrapper(keras.layers.GRUCell(3), output_keep_prob="0.5")
 
 

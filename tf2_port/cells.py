@@ -376,23 +376,32 @@ class DropoutWrapperCell(_WrapperCell):
         **kwargs: Any,
     ) -> None:
         super().__init__(cell, **kwargs)
-        for name, value in (
-            ("input_keep_prob", input_keep_prob),
-            ("output_keep_prob", output_keep_prob),
-            ("state_keep_prob", state_keep_prob),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
-                raise ValueError(
-                    f"Invalid value for `{name}`: expected a keep probability in (0, 1], received {value!r}."
-                )
-        self.input_keep_prob = float(input_keep_prob)
-        self.output_keep_prob = float(output_keep_prob)
-        self.state_keep_prob = float(state_keep_prob)
+        self.input_keep_prob = self._keep_prob("input_keep_prob", input_keep_prob)
+        self.output_keep_prob = self._keep_prob("output_keep_prob", output_keep_prob)
+        self.state_keep_prob = self._keep_prob("state_keep_prob", state_keep_prob)
         self.variational_recurrent = bool(variational_recurrent)
         self.drop_whole_state = bool(drop_whole_state)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self._variational_masks: dict[str, Any] | None = None
+
+    @staticmethod
+    def _keep_prob(name: str, value: Any) -> Any:
+        """The keep probability to store, validated (a subclass may accept more kinds)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+            raise ValueError(
+                f"Invalid value for `{name}`: expected a keep probability in (0, 1], received {value!r}."
+            )
+        return float(value)
+
+    @staticmethod
+    def _drops(keep_prob: Any) -> bool:
+        """Whether a dropout with this keep probability can change anything."""
+        return keep_prob < 1.0
+
+    def _dropout_on(self, training: Any) -> bool:
+        """Keras' rule: dropout only while training."""
+        return bool(training)
 
     def _dropped_state_indices(self) -> list[int]:
         count = len(_state_sizes(self.cell))
@@ -402,17 +411,18 @@ class DropoutWrapperCell(_WrapperCell):
 
     def _draw_mask(self, shape: Any, keep_prob: float, dtype: Any) -> Any:
         # TF1: x / keep * floor(keep + uniform) — a kept unit is scaled by 1/keep.
+        keep_prob = ops.cast(keep_prob, dtype)
         uniform = keras.random.uniform(shape, dtype=dtype, seed=self.seed_generator)
         return ops.floor(keep_prob + uniform) / keep_prob
 
     def _make_variational_masks(self, step_input: Any) -> dict[str, Any]:
         dtype = self.compute_dtype
         masks: dict[str, Any] = {}
-        if self.input_keep_prob < 1.0:
+        if self._drops(self.input_keep_prob):
             masks["input"] = self._draw_mask((1, ops.shape(step_input)[-1]), self.input_keep_prob, dtype)
-        if self.output_keep_prob < 1.0:
+        if self._drops(self.output_keep_prob):
             masks["output"] = self._draw_mask((1, self.output_size), self.output_keep_prob, dtype)
-        if self.state_keep_prob < 1.0:
+        if self._drops(self.state_keep_prob):
             sizes = _state_sizes(self.cell)
             for index in self._dropped_state_indices():
                 masks[f"state_{index}"] = self._draw_mask((1, sizes[index]), self.state_keep_prob, dtype)
@@ -434,20 +444,20 @@ class DropoutWrapperCell(_WrapperCell):
         return value * self._draw_mask(ops.shape(value), keep_prob, value.dtype)
 
     def call(self, inputs: Any, states: Any, training: Any = None) -> Any:
-        if not training:
+        if not self._dropout_on(training):
             return self._call_cell(inputs, states, training)
         masks = None
         if self.variational_recurrent:
             masks = self._variational_masks
             if masks is None:  # called outside an RNN layer: one step, one draw
                 masks = self._make_variational_masks(inputs)
-        if self.input_keep_prob < 1.0:
+        if self._drops(self.input_keep_prob):
             inputs = self._dropout(inputs, self.input_keep_prob, "input", masks)
         output, new_states = self._call_cell(inputs, states, training)
-        if self.state_keep_prob < 1.0:
+        if self._drops(self.state_keep_prob):
             for index in self._dropped_state_indices():
                 new_states[index] = self._dropout(new_states[index], self.state_keep_prob, f"state_{index}", masks)
-        if self.output_keep_prob < 1.0:
+        if self._drops(self.output_keep_prob):
             output = self._dropout(output, self.output_keep_prob, "output", masks)
         return output, new_states
 

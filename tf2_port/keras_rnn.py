@@ -97,68 +97,20 @@ class TF1DropoutWrapper(DropoutWrapperCell):
     identity exactly. Non-tensor keep probabilities of 1 skip the mask altogether.
     """
 
-    def __init__(
-        self,
-        cell: Any,
-        input_keep_prob: Any = 1.0,
-        output_keep_prob: Any = 1.0,
-        state_keep_prob: Any = 1.0,
-        variational_recurrent: bool = False,
-        drop_whole_state: bool = False,
-        seed: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        tensors = {}
-        numbers = {}
-        for name, value in (
-            ("input_keep_prob", input_keep_prob),
-            ("output_keep_prob", output_keep_prob),
-            ("state_keep_prob", state_keep_prob),
-        ):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                numbers[name] = value
-            elif tf.is_tensor(value) or isinstance(value, (tf.Variable, np.ndarray)):
-                tensors[name] = value
-                numbers[name] = 0.5  # a placeholder value that passes the parent's range check
-            else:
-                raise ValueError(
-                    f"Invalid value for `{name}`: expected a number in (0, 1] or a scalar "
-                    f"tensor, received {value!r}."
-                )
-        super().__init__(
-            cell, variational_recurrent=variational_recurrent,
-            drop_whole_state=drop_whole_state, seed=seed, **numbers, **kwargs,
-        )
-        # Tensor keep probabilities replace the numbers after validation; "< 1.0" checks in
-        # the parent then see a tensor, so they are answered by _applies() below instead.
-        self._keep_tensors = tensors
-        for name, value in tensors.items():
-            object.__setattr__(self, name, value)
+    @staticmethod
+    def _keep_prob(name: str, value: Any) -> Any:
+        if tf.is_tensor(value) or isinstance(value, tf.Variable):
+            return value
+        return DropoutWrapperCell._keep_prob(name, value)
 
-    def get_config(self) -> dict[str, Any]:
-        if self._keep_tensors:
-            raise ValueError(
-                "TF1DropoutWrapper.get_config: expected numeric keep probabilities to serialize, "
-                f"got tensors for {sorted(self._keep_tensors)}"
-            )
-        return super().get_config()
+    @staticmethod
+    def _drops(keep_prob: Any) -> bool:
+        # A tensor keep probability is only known when the graph runs: always apply the mask
+        # (exactly the identity when the fed value is 1).
+        return not isinstance(keep_prob, (int, float)) or keep_prob < 1.0
 
-    def call(self, inputs: Any, states: Any, training: Any = None) -> Any:
-        # TF1 had no training flag: the keep probabilities alone decide.
-        masks = None
-        if self.variational_recurrent:
-            masks = self._variational_masks
-            if masks is None:
-                masks = self._make_variational_masks(inputs)
-        if _applies(self.input_keep_prob):
-            inputs = self._dropout(inputs, self.input_keep_prob, "input", masks)
-        output, new_states = self._call_cell(inputs, states, training)
-        if _applies(self.state_keep_prob):
-            for index in self._dropped_state_indices():
-                new_states[index] = self._dropout(new_states[index], self.state_keep_prob, f"state_{index}", masks)
-        if _applies(self.output_keep_prob):
-            output = self._dropout(output, self.output_keep_prob, "output", masks)
-        return output, new_states
+    def _dropout_on(self, training: Any) -> bool:
+        return True  # TF1 had no training flag: the keep probabilities alone decide
 
     def _dropout(self, value: Any, keep_prob: Any, mask_name: str, masks: dict[str, Any] | None) -> Any:
         dropped = super()._dropout(value, keep_prob, mask_name, masks)
@@ -168,30 +120,17 @@ class TF1DropoutWrapper(DropoutWrapperCell):
             dropped.set_shape(value.shape)
         return dropped
 
-    def _make_variational_masks(self, step_input: Any) -> dict[str, Any]:
-        dtype = self.compute_dtype
-        masks: dict[str, Any] = {}
-        if _applies(self.input_keep_prob):
-            masks["input"] = self._draw_mask((1, ops.shape(step_input)[-1]), self.input_keep_prob, dtype)
-        if _applies(self.output_keep_prob):
-            masks["output"] = self._draw_mask((1, self.output_size), self.output_keep_prob, dtype)
-        if _applies(self.state_keep_prob):
-            sizes = _state_sizes(self.cell)
-            for index in self._dropped_state_indices():
-                masks[f"state_{index}"] = self._draw_mask((1, sizes[index]), self.state_keep_prob, dtype)
-        return masks
-
-    def _draw_mask(self, shape: Any, keep_prob: Any, dtype: Any) -> Any:
-        keep_prob = ops.cast(keep_prob, dtype)
-        uniform = keras.random.uniform(shape, dtype=dtype, seed=self.seed_generator)
-        return ops.floor(keep_prob + uniform) / keep_prob
-
-
-def _applies(keep_prob: Any) -> bool:
-    """Whether a dropout may change anything: a tensor always may, a number only below 1."""
-    if isinstance(keep_prob, (int, float)):
-        return keep_prob < 1.0
-    return True
+    def get_config(self) -> dict[str, Any]:
+        tensors = [
+            name for name in ("input_keep_prob", "output_keep_prob", "state_keep_prob")
+            if not isinstance(getattr(self, name), (int, float))
+        ]
+        if tensors:
+            raise ValueError(
+                "TF1DropoutWrapper.get_config: expected numeric keep probabilities to serialize, "
+                f"got tensors for {tensors}"
+            )
+        return super().get_config()
 
 
 def DropoutWrapper(  # noqa: N802 -- keeps TF1's spelling at rewritten call sites
