@@ -17,6 +17,8 @@ final state of each minibatch carried into the next one. Contenders:
 * ``precomputed_xla``  the same with XLA where it measured faster: in training only the time
                      loops are compiled (``compile_loops=True``; the big products stay
                      TensorFlow's), in inference the whole forward (``jit_compile=True``)
+* ``unrolled_stack`` tf2_port.fast.UnrolledLSTMStack: both layers in one unrolled graph with a
+                     hand-written backward, so the layers overlap in time on the two cores
 * ``torch``          PyTorch nn.LSTM (2 layers), eager, same config (skipped if torch is absent)
 
 Each contender lives in its own worker process (own thread pools, own peak memory, no
@@ -41,13 +43,14 @@ from typing import Any
 
 import numpy as np
 
-CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "precomputed_xla", "torch")
+CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "precomputed_xla", "unrolled_stack", "torch")
 LABELS = {
     "tf1": "TF1 graph (dynamic_rnn + MultiRNNCell, Session)",
     "keras_cells": "Keras 3 RNN(StackedRNNCells), tf.function",
     "keras_lstm": "StackPort fast form (2 x keras.layers.LSTM), tf.function",
     "precomputed": "PrecomputedInputLSTM x 2 (tf2_port.fast), tf.function",
     "precomputed_xla": "PrecomputedInputLSTM x 2 + XLA (train: compile_loops=True; infer: jit_compile)",
+    "unrolled_stack": "UnrolledLSTMStack (tf2_port.fast: both layers in one unrolled graph), tf.function",
     "torch": "PyTorch nn.LSTM, eager",
 }
 
@@ -90,8 +93,12 @@ class KerasContender:
         port = CharLMPort(config["vocab"], num_hiddens=config["hidden"], num_layers=2,
                           num_steps=config["steps"], fast=form != "keras_cells")
         port.set_tf1_variables(variables)
-        self.model = port if not form.startswith("precomputed") else _precomputed_char_lm(
-            port, config, compile_loops=form == "precomputed_xla")
+        if form.startswith("precomputed"):
+            self.model = _precomputed_char_lm(port, config, compile_loops=form == "precomputed_xla")
+        elif form == "unrolled_stack":
+            self.model = _unrolled_stack_char_lm(port, config)
+        else:
+            self.model = port
         model = self.model
         # keras SGD's global_clipnorm scales by min(1, clip / global_norm), as tf.clip_by_global_norm does.
         optimizer = keras.optimizers.SGD(learning_rate=1.0, global_clipnorm=1.0)
@@ -147,6 +154,31 @@ def _precomputed_char_lm(port: Any, config: dict[str, Any], compile_loops: bool)
     model = PrecomputedCharLM()
     for lstm, port_layer in zip(model.lstms, port.stack.cells[""]):
         lstm.set_weights(port_layer.get_weights())
+    model.dense.set_weights(port.dense.get_weights())
+    return model
+
+
+def _unrolled_stack_char_lm(port: Any, config: dict[str, Any]) -> Any:
+    """The d2l model on one tf2_port.fast.UnrolledLSTMStack, with the weights of ``port`` (fast form)."""
+    import keras
+
+    from tf2_port.fast import UnrolledLSTMStack
+
+    class UnrolledStackCharLM(keras.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.vocab_size = config["vocab"]
+            self.stack = UnrolledLSTMStack((config["hidden"], config["hidden"]))
+            self.stack.build((None, config["steps"], self.vocab_size))
+            self.dense = keras.layers.Dense(self.vocab_size)
+            self.dense.build((None, config["steps"], config["hidden"]))
+
+        def call(self, inputs: Any, initial_state: Any = None) -> list[Any]:
+            outputs, *final = self.stack(keras.ops.one_hot(inputs, self.vocab_size), initial_state=initial_state)
+            return [self.dense(outputs), *final]
+
+    model = UnrolledStackCharLM()
+    model.stack.set_weights([w for layer in port.stack.cells[""] for w in layer.get_weights()])
     model.dense.set_weights(port.dense.get_weights())
     return model
 

@@ -1,16 +1,17 @@
-"""tf2_port.fast.PrecomputedInputLSTM: the same numbers as StackPort's fast form (and so TF1).
+"""tf2_port.fast (PrecomputedInputLSTM, UnrolledLSTMStack): the same numbers as StackPort (and TF1).
 
-A 2-layer LSTM stack is run by the TF1 reference (random non-trivial weights, non-zero inputs
-and initial state), by ``StackPort(spec, fast=True)`` with the converted weights, and by two
-``PrecomputedInputLSTM`` layers holding the port's weights. Outputs, final states and the
+An LSTM stack is run by the TF1 reference (random non-trivial weights, non-zero inputs and
+initial state), by ``StackPort(spec, fast=True)`` with the converted weights, and by
+``PrecomputedInputLSTM`` layers / one ``UnrolledLSTMStack`` holding the port's weights. Outputs, final states and the
 gradients of a scalar loss over all of them (inputs, initial states, every weight) must agree.
 
-Tolerances. The layer adds ``(x W + b) + h U`` where Keras adds ``(x W + h U) + b``, and its
-input projection is one matrix product over all steps (different blocking than per-step
-products): only rounding differs. float32 forward: measured ≤ 2.4e-7 against the port on
-unit-scale values, 1e-6 leaves a margin of four (the equivalence suite's bound); gradients are
-sums over steps and rows of larger magnitude: measured ≤ 1.5e-6, 1e-5 allowed. float64: the same
-differences at ~1e-16 relative; 1e-13 allowed.
+Tolerances. The first layer adds ``(x W + b) + h U`` where Keras adds ``(x W + h U) + b``, and
+input projections and weight gradients are one matrix product over all steps (blocked
+differently from per-step products): only rounding differs. Measured against the port (these
+configurations, TF 2.21 on x86): float32 values ≤ 1.2e-7 on unit-scale values, 1e-6 allowed
+(the equivalence suite's bound, a margin of eight); float32 gradients ≤ 7.2e-7 on gradients up
+to 6.4 in magnitude (sums over steps and rows), 1e-5 allowed; float64 ≤ 8.9e-16 for both,
+1e-13 allowed.
 """
 
 import keras
@@ -21,7 +22,7 @@ import tensorflow as tf
 from tf1_reference.builder import run_reference
 from tf1_reference.spec import lstm_stack
 from tf2_port.build import StackPort
-from tf2_port.fast import PrecomputedInputLSTM, lstm_recurrence
+from tf2_port.fast import PrecomputedInputLSTM, UnrolledLSTMStack, lstm_recurrence
 from tf2_port.state import tf1_state_to_keras
 
 TOLERANCES = {  # (values, gradients); see the module docstring
@@ -39,10 +40,10 @@ def _setup(dtype, units=(6, 4), input_size=5, batch=3, steps=7):
     return spec, reference, port, initial
 
 
-def _precomputed_stack(port, spec, unroll):
+def _precomputed_stack(port, spec, unroll, compile_loops=False):
     layers = []
     for port_layer, input_size in zip(port.cells[""], spec.layer_input_sizes()):
-        layer = PrecomputedInputLSTM(port_layer.units, unroll=unroll, dtype=spec.dtype)
+        layer = PrecomputedInputLSTM(port_layer.units, unroll=unroll, compile_loops=compile_loops, dtype=spec.dtype)
         layer.build((None, spec.time_steps, input_size))
         layer.set_weights(port_layer.get_weights())
         layers.append(layer)
@@ -71,11 +72,12 @@ def _loss_and_gradients(run, variables, inputs, initial, seed=3):
     return [np.asarray(v) for v in values], [np.asarray(g) for g in gradients]
 
 
-@pytest.mark.parametrize("unroll", [None, False], ids=["unrolled", "scan"])
+@pytest.mark.parametrize("unroll, compile_loops", [(None, False), (False, False), (None, True)],
+                         ids=["unrolled", "scan", "unrolled-xla-loops"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_outputs_states_and_gradients_equal_the_stack_port(dtype, unroll):
+def test_outputs_states_and_gradients_equal_the_stack_port(dtype, unroll, compile_loops):
     spec, reference, port, initial = _setup(dtype)
-    layers = _precomputed_stack(port, spec, unroll)
+    layers = _precomputed_stack(port, spec, unroll, compile_loops)
     value_atol, gradient_atol = TOLERANCES[dtype]
     port_variables = [w for layer in port.cells[""] for w in layer.trainable_weights]
     fast_variables = [w for layer in layers for w in layer.trainable_weights]
@@ -132,7 +134,8 @@ def test_get_config_round_trip_and_keras_serialization():
     layer = PrecomputedInputLSTM(4, unroll=False, name="lstm_a", dtype="float64")
     layer.build((None, 3, 2))
     config = layer.get_config()
-    assert config["units"] == 4 and config["unroll"] is False and config["name"] == "lstm_a"
+    assert config["units"] == 4 and config["unroll"] is False and config["compile_loops"] is False
+    assert config["name"] == "lstm_a"
     clone = PrecomputedInputLSTM.from_config(config)
     assert clone.get_config() == config
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
@@ -163,3 +166,77 @@ def test_errors_say_what_is_supported():
     with pytest.raises(ValueError, match="expected False or None for a sequence of unknown length"):
         tf.function(lambda xw: lstm_recurrence(xw, tf.zeros((2, 3)), tf.zeros((2, 3)), tf.zeros((3, 12)), unroll=True),
                     input_signature=[tf.TensorSpec((2, None, 12), tf.float32)]).get_concrete_function()
+
+
+# --- UnrolledLSTMStack ------------------------------------------------------------------------------
+
+def _unrolled_stack(port, spec):
+    stack = UnrolledLSTMStack([layer.units for layer in spec.layers], dtype=spec.dtype)
+    stack.build((None, spec.time_steps, spec.input_size))
+    stack.set_weights([w for layer in port.cells[""] for w in layer.get_weights()])
+    return stack
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unrolled_stack_outputs_states_and_gradients_equal_the_stack_port(dtype):
+    # Three layers of different widths: the first (projection hoisted) and two upper ones.
+    spec, reference, port, initial = _setup(dtype, units=(6, 4, 5))
+    stack = _unrolled_stack(port, spec)
+    value_atol, gradient_atol = TOLERANCES[dtype]
+    want_values, want_gradients = _loss_and_gradients(
+        lambda x, s: port(x, initial_state=s), [w for l in port.cells[""] for w in l.trainable_weights],
+        reference.inputs, initial)
+    got_values, got_gradients = _loss_and_gradients(
+        lambda x, s: stack(x, initial_state=s), stack.trainable_weights, reference.inputs, initial)
+    assert len(got_values) == 1 + 6 and len(got_gradients) == 1 + 6 + 9
+    for got, want in zip(got_values, want_values):
+        np.testing.assert_allclose(got, want, rtol=0, atol=value_atol)
+    for got, want in zip(got_gradients, want_gradients):
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(got, want, rtol=0, atol=gradient_atol)
+    np.testing.assert_allclose(got_values[0], reference.outputs, rtol=0, atol=value_atol)
+
+
+def test_unrolled_stack_in_tf_function_zero_state_and_unused_state_gradients():
+    spec, reference, port, _ = _setup("float32")
+    stack = _unrolled_stack(port, spec)
+
+    def gradients_of(run, variables):
+        @tf.function
+        def compute(inputs):
+            with tf.GradientTape() as tape:
+                tape.watch(inputs)
+                loss = tf.reduce_sum(tf.square(run(inputs)[0]))  # final states unused: None upstream
+            return tape.gradient(loss, [inputs, *variables])
+
+        return [np.asarray(g) for g in compute(tf.constant(reference.inputs))]
+
+    want = gradients_of(port, [w for l in port.cells[""] for w in l.trainable_weights])
+    got = gradients_of(stack, stack.trainable_weights)
+    for got_gradient, want_gradient in zip(got, want):
+        np.testing.assert_allclose(got_gradient, want_gradient, rtol=0, atol=TOLERANCES["float32"][1])
+
+
+def test_unrolled_stack_config_round_trip_weights_layout_and_errors():
+    stack = UnrolledLSTMStack([4, 3], name="stack_a")
+    stack.build((None, 5, 2))
+    config = stack.get_config()
+    assert config["units"] == [4, 3] and config["name"] == "stack_a"
+    assert UnrolledLSTMStack.from_config(config).get_config() == config
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(stack))
+    assert isinstance(restored, UnrolledLSTMStack) and restored.built
+    restored.set_weights(stack.get_weights())
+    inputs = np.random.default_rng(0).normal(size=(2, 5, 2)).astype("float32")
+    for got, want in zip(restored(inputs), stack(inputs)):
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    stock = [keras.layers.LSTM(4, unit_forget_bias=True), keras.layers.LSTM(3, unit_forget_bias=True)]
+    stock[0].build((None, 5, 2))
+    stock[1].build((None, 5, 4))
+    assert [tuple(w.shape) for w in stack.weights] == [tuple(w.shape) for layer in stock for w in layer.weights]
+    np.testing.assert_array_equal(np.asarray(stack.weights[5]), np.asarray(stock[1].cell.bias))
+    with pytest.raises(ValueError, match="does not support masks"):
+        stack(inputs, mask=np.ones((2, 5), bool))
+    with pytest.raises(ValueError, match=r"expected 4 tensors \(\[h, c\] per layer\), received 2"):
+        stack(inputs, initial_state=[np.zeros((2, 4), "float32")] * 2)
+    with pytest.raises(ValueError, match="expected a non-empty sequence of positive ints, received \\(\\)"):
+        UnrolledLSTMStack(())

@@ -134,7 +134,7 @@ def _previous(sequence: Any, first: Any) -> Any:
 
 
 def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bool | None = None,
-                    compile_loops: bool = False, batch_shards: int = 1) -> tuple[Any, Any, Any]:
+                    compile_loops: bool = False) -> tuple[Any, Any, Any]:
     """The recurrent part of an LSTM over precomputed input projections.
 
     Args:
@@ -168,11 +168,6 @@ def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bo
 
         return (outputs, h, c), gradient
 
-    batch = xw.shape[0]
-    if batch_shards > 1 and batch is not None and batch % batch_shards == 0:
-        shards = [recurrence(*parts, recurrent_kernel)
-                  for parts in zip(*(tf.split(t, batch_shards, axis=0) for t in (xw, h0, c0)))]
-        return tuple(tf.concat(list(parts), axis=0) for parts in zip(*shards))
     return recurrence(xw, h0, c0, recurrent_kernel)
 
 
@@ -214,8 +209,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
     ((2, 5, 8), (2, 8))
     """
 
-    def __init__(self, units: int, unroll: bool | None = None, compile_loops: bool = False, batch_shards: int = 1,
-                 **kwargs: Any) -> None:
+    def __init__(self, units: int, unroll: bool | None = None, compile_loops: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if keras.backend.backend() != "tensorflow":
             raise ValueError(
@@ -227,7 +221,6 @@ class PrecomputedInputLSTM(keras.layers.Layer):
         self.units = units
         self.unroll = unroll
         self.compile_loops = compile_loops
-        self.batch_shards = batch_shards
 
     def build(self, input_shape: Any) -> None:
         input_size = input_shape[-1]
@@ -261,7 +254,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
                         + tf.convert_to_tensor(self.bias), tf.concat([tf.shape(inputs)[:2], [4 * units]], 0))
         xw = tf.ensure_shape(xw, (inputs.shape[0], inputs.shape[1], 4 * units))
         outputs, h, c = lstm_recurrence(xw, h0, c0, tf.convert_to_tensor(self.recurrent_kernel), self.unroll,
-                                       self.compile_loops, self.batch_shards)
+                                       self.compile_loops)
         return [outputs, h, c]
 
     def compute_output_spec(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
@@ -271,8 +264,209 @@ class PrecomputedInputLSTM(keras.layers.Layer):
                 keras.KerasTensor((batch, self.units), dtype=self.compute_dtype)]
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "units": self.units, "unroll": self.unroll, "compile_loops": self.compile_loops,
-                "batch_shards": self.batch_shards}
+        return {**super().get_config(), "units": self.units, "unroll": self.unroll, "compile_loops": self.compile_loops}
 
 
-__all__ = ["MAX_UNROLLED_STEPS", "PrecomputedInputLSTM", "lstm_recurrence"]
+
+
+# --- a whole stack in one unrolled graph: the layers overlap in time ------------------------------
+
+def _lstm_step(z: Any, c: Any) -> tuple[Any, Any]:
+    i, f, g, o = _gates(z)
+    c = f * c + i * g
+    return o * tf.tanh(c), c
+
+
+def lstm_stack_recurrence(inputs: Any, states: list[Any], weights: list[Any]) -> list[Any]:
+    """An LSTM stack over ``inputs [batch, time, input_size]``, unrolled, with a hand-written gradient.
+
+    Args:
+        inputs: ``[batch, time, input_size]``; the time dimension must be static.
+        states: ``[h, c]`` per layer, flat.
+        weights: ``[kernel, recurrent_kernel, bias]`` per layer, flat (Keras LSTM layout).
+
+    Returns:
+        ``[outputs of the last layer [batch, time, units], h, c per layer...]``.
+
+    The first layer's input projection is one product over all steps (its input is known up
+    front). Every upper layer multiplies the step's output of the layer below inside the step,
+    so nothing waits for a whole layer: step t of layer l+1 and step t+1 of layer l are
+    independent and TensorFlow's executor runs them on different cores, as it runs the
+    iterations of ``RNN(StackedRNNCells)``'s while loop in parallel. The backward pass overlaps
+    the same way; weight gradients are one product each over all steps, after the loop.
+    """
+    steps = inputs.shape[1]
+    if steps is None:
+        raise ValueError("lstm_stack_recurrence needs a static number of time steps; received None.")
+    num_layers = len(weights) // 3
+
+    @tf.custom_gradient
+    def stack(inputs: Any, *flat: Any) -> Any:
+        states, weights = flat[: 2 * num_layers], flat[2 * num_layers:]
+        kernels, recurrent_kernels, biases = weights[0::3], weights[1::3], weights[2::3]
+        input_size = inputs.shape[-1]
+        xw = tf.matmul(tf.reshape(inputs, (-1, input_size)), kernels[0]) + biases[0]
+        xw_steps = tf.unstack(tf.reshape(xw, (-1, steps, xw.shape[-1])), axis=1)
+        h, c = list(states[0::2]), list(states[1::2])
+        outputs = [[] for _ in range(num_layers)]
+        cells = [[] for _ in range(num_layers)]
+        zs = [[] for _ in range(num_layers)]
+        for t in range(steps):
+            below = None
+            for layer in range(num_layers):
+                if layer == 0:
+                    z = xw_steps[t] + tf.matmul(h[0], recurrent_kernels[0])
+                else:  # Keras' own order of additions: (x K + h R) + b
+                    z = tf.matmul(below, kernels[layer]) + tf.matmul(h[layer], recurrent_kernels[layer]) + biases[layer]
+                h[layer], c[layer] = _lstm_step(z, c[layer])
+                outputs[layer].append(h[layer])
+                cells[layer].append(c[layer])
+                zs[layer].append(z)
+                below = h[layer]
+        final = [value for pair in zip(h, c) for value in pair]
+        top = tf.stack(outputs[-1], axis=1)
+
+        def gradient(d_top: Any, *d_final: Any) -> tuple[Any, ...]:
+            d_top = tf.zeros_like(top) if d_top is None else d_top
+            d_final = [tf.zeros_like(v) if d is None else d for d, v in zip(d_final, final)]
+            d_h, d_c = list(d_final[0::2]), list(d_final[1::2])
+            stacked = [(tf.stack(outputs[layer], axis=1), tf.stack(cells[layer], axis=1)) for layer in range(num_layers)]
+            # Per layer, for all steps at once: what does not depend on the incoming gradient.
+            dz_over_dc_dh, dc_over_dh, forget = [], [], []
+            for layer, (layer_outputs, layer_cells) in enumerate(stacked):
+                i, f, g, o = _gates(tf.stack(zs[layer], axis=1))
+                tanh_c = tf.tanh(layer_cells)
+                c_previous = _previous(layer_cells, states[2 * layer + 1])
+                dz_over_dc_dh.append(tf.unstack(tf.concat(
+                    [g * i * (1 - i), c_previous * f * (1 - f), i * (1 - g * g), tanh_c * o * (1 - o)], axis=-1), axis=1))
+                dc_over_dh.append(tf.unstack(o * (1 - tanh_c * tanh_c), axis=1))
+                forget.append(tf.unstack(f, axis=1))
+            d_top_steps = tf.unstack(d_top, axis=1)
+            dz = [[None] * steps for _ in range(num_layers)]
+            for t in reversed(range(steps)):
+                from_above = d_top_steps[t]
+                for layer in reversed(range(num_layers)):
+                    d_h_t = from_above + d_h[layer]
+                    d_c_t = d_c[layer] + d_h_t * dc_over_dh[layer][t]
+                    dz_t = tf.concat([d_c_t, d_c_t, d_c_t, d_h_t], axis=-1) * dz_over_dc_dh[layer][t]
+                    d_h[layer] = tf.matmul(dz_t, recurrent_kernels[layer], transpose_b=True)
+                    d_c[layer] = d_c_t * forget[layer][t]
+                    if layer > 0:
+                        from_above = tf.matmul(dz_t, kernels[layer], transpose_b=True)
+                    dz[layer][t] = dz_t
+            d_states = [value for pair in zip(d_h, d_c) for value in pair]
+            d_weights = []
+            d_inputs = None
+            for layer in range(num_layers):
+                units = recurrent_kernels[layer].shape[0]
+                layer_dz = tf.reshape(tf.stack(dz[layer], axis=1), (-1, 4 * units))
+                previous_h = tf.reshape(_previous(stacked[layer][0], states[2 * layer]), (-1, units))
+                layer_inputs = inputs if layer == 0 else stacked[layer - 1][0]
+                layer_inputs = tf.reshape(layer_inputs, (-1, layer_inputs.shape[-1]))
+                d_weights += [tf.matmul(layer_inputs, layer_dz, transpose_a=True),
+                              tf.matmul(previous_h, layer_dz, transpose_a=True),
+                              tf.reduce_sum(layer_dz, axis=0)]
+                if layer == 0:
+                    d_inputs = tf.reshape(tf.matmul(layer_dz, kernels[0], transpose_b=True), tf.shape(inputs))
+            return (d_inputs, *d_states, *d_weights)
+
+        return (top, *final), gradient
+
+    return list(stack(inputs, *states, *weights))
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class UnrolledLSTMStack(keras.layers.Layer):
+    """Stacked ``keras.layers.LSTM`` layers as one unrolled graph with a hand-written gradient.
+
+    Computes what ``len(units)`` stacked ``keras.layers.LSTM(u, return_sequences=True,
+    return_state=True, unit_forget_bias=True)`` layers compute (tanh/sigmoid, gate order
+    ``(i, f, c, o)``), with the same weights in the same order (``kernel``,
+    ``recurrent_kernel``, ``bias`` per layer), so ``set_weights`` takes the concatenated
+    ``get_weights()`` of a ``StackPort(spec, fast=True)``'s layers. It is faster on CPU
+    because the layers overlap in time (see ``lstm_stack_recurrence``), the first layer's input
+    projection and every weight gradient are one product over all steps, and the backward
+    step is five element-wise ops and one or two products. Results agree with the stock layers
+    to float rounding (the first layer adds ``(x K + b) + h R`` instead of ``(x K + h R) + b``).
+
+    Limits: TensorFlow backend only; a static number of time steps (the graph is unrolled:
+    fine for truncated-BPTT windows such as d2l's 35 steps); no masking, dropout, reversal or
+    other activations (use ``StackPort`` for those).
+
+    Args:
+        units: units per layer, bottom first, e.g. ``(256, 256)``.
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
+
+    Call arguments:
+        inputs: ``[batch, time, input_size]``.
+        initial_state: None (zeros) or the flat ``[h, c]`` per layer (``StackPort``'s order).
+
+    Returns:
+        ``[outputs of the last layer [batch, time, units[-1]], h, c per layer...]``, as
+        ``StackPort`` returns them.
+
+    Example:
+
+    >>> stack = UnrolledLSTMStack((8, 8))
+    >>> outputs, h0, c0, h1, c1 = stack(keras.ops.ones((2, 5, 3)))
+    >>> tuple(outputs.shape)
+    (2, 5, 8)
+    """
+
+    def __init__(self, units: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                f"UnrolledLSTMStack needs the TensorFlow backend (it uses tf.custom_gradient), "
+                f"received the {keras.backend.backend()!r} backend; use StackPort there."
+            )
+        units = tuple(units) if isinstance(units, (list, tuple)) else units
+        if not isinstance(units, tuple) or not units or not all(isinstance(u, int) and u > 0 for u in units):
+            raise ValueError(f"Invalid value for `units`: expected a non-empty sequence of positive ints, "
+                             f"received {units!r}.")
+        self.units = units
+
+    def build(self, input_shape: Any) -> None:
+        self.cells = []
+        input_size = input_shape[-1]
+        for index, units in enumerate(self.units):
+            def bias_initializer(shape: Any, dtype: Any = None, units: int = units) -> Any:
+                # keras.layers.LSTM(unit_forget_bias=True): ones in the forget block.
+                return tf.concat([tf.zeros((units,), dtype), tf.ones((units,), dtype),
+                                  tf.zeros((2 * units,), dtype)], axis=0)
+
+            self.cells.append([
+                self.add_weight(shape=(input_size, 4 * units), initializer="glorot_uniform", name=f"kernel_{index}"),
+                self.add_weight(shape=(units, 4 * units), initializer="orthogonal", name=f"recurrent_kernel_{index}"),
+                self.add_weight(shape=(4 * units,), initializer=bias_initializer, name=f"bias_{index}"),
+            ])
+            input_size = units
+
+    def call(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
+        if mask is not None:
+            raise ValueError("UnrolledLSTMStack does not support masks; received a mask. "
+                             "Use StackPort for masked sequences.")
+        inputs = tf.convert_to_tensor(inputs, self.compute_dtype)
+        if initial_state is None:
+            batch = tf.shape(inputs)[0]
+            initial_state = [tf.zeros((batch, units), self.compute_dtype) for units in self.units for _ in range(2)]
+        elif len(initial_state) != 2 * len(self.units):
+            raise ValueError(f"Invalid `initial_state`: expected {2 * len(self.units)} tensors ([h, c] per layer), "
+                             f"received {len(initial_state)}.")
+        states = [tf.convert_to_tensor(state, self.compute_dtype) for state in initial_state]
+        weights = [tf.convert_to_tensor(weight) for cell in self.cells for weight in cell]
+        return lstm_stack_recurrence(inputs, states, weights)
+
+    def compute_output_spec(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        specs = [keras.KerasTensor((batch, steps, self.units[-1]), dtype=self.compute_dtype)]
+        for units in self.units:
+            specs += [keras.KerasTensor((batch, units), dtype=self.compute_dtype)] * 2
+        return specs
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": list(self.units)}
+
+
+__all__ = ["MAX_UNROLLED_STEPS", "PrecomputedInputLSTM", "UnrolledLSTMStack", "lstm_recurrence",
+           "lstm_stack_recurrence"]
