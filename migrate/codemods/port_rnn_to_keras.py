@@ -285,7 +285,9 @@ class PortRNNToKerasCommand(TFCodemod):
             node, "checkpoint", "TFM501",
             "RNN weights now live in Keras 3 layers whose variable names differ from TF1's: "
             "old checkpoints no longer restore by name",
-            "convert them: tf1-migrate convert-checkpoint OLD_CKPT OUT_DIR",
+            "load one into the rewritten graph with keras_rnn.restore_tf1_checkpoint(sess, "
+            "CKPT) where the script restored it, or convert it to .keras files with "
+            "tf1-migrate convert-checkpoint CKPT --out DIR",
         )
 
     def _say_once(self, node, key: str, code: str, message: str, suggestion: str = "") -> None:
