@@ -110,6 +110,16 @@ def test_float64_inputs_need_float64_cells() -> None:
     assert outputs.dtype == tf.float64 and state.dtype == tf.float64
 
 
+def test_a_cell_that_is_not_a_keras_cell_is_a_clear_error() -> None:
+    class LegacyCell:  # what a custom tf.compat.v1 RNNCell subclass looks like to Keras
+        state_size = 3
+
+    with pytest.raises(TypeError, match="cell: expected a Keras 3 RNN cell .*got LegacyCell"):
+        keras_rnn.dynamic_rnn(LegacyCell(), _x())
+    with pytest.raises(TypeError, match="got LegacyCell"):
+        keras_rnn.call_cell(LegacyCell(), _x()[:, 0], tf.zeros([B, 3]))
+
+
 def test_call_cell_and_rnn_decoder_step_in_tf1_structure() -> None:
     stack, x = _lstm_stack(), _x(3)
     outputs, state = keras_rnn.dynamic_rnn(stack, x)

@@ -371,6 +371,7 @@ def _swap_batch_time(tensor: Any) -> Any:
 
 def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_backwards: bool = False):
     """``keras.layers.RNN`` on batch-major inputs: (outputs, TF1-structured final state)."""
+    _check_cell(cell)
     _check_dtype(cell, inputs)
     layer = keras.layers.RNN(
         cell, return_sequences=True, return_state=True, go_backwards=go_backwards,
@@ -387,6 +388,15 @@ def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_ba
     if go_backwards:
         outputs = tf.reverse(outputs, [1])
     return outputs, to_tf1_state(cell, states)
+
+
+def _check_cell(cell: Any) -> None:
+    if not isinstance(cell, keras.layers.Layer) or not hasattr(cell, "state_size"):
+        raise TypeError(
+            f"cell: expected a Keras 3 RNN cell (keras.layers.LSTMCell, StackedRNNCells, ...), got "
+            f"{type(cell).__name__}. A custom tf.compat.v1 RNNCell must be ported to a Keras layer "
+            "with state_size and call(inputs, states)"
+        )
 
 
 def _check_dtype(cell: Any, inputs: Any) -> None:
@@ -502,6 +512,7 @@ def call_cell(cell: Any, inputs: Any, state: Any, scope: Any = None) -> tuple[An
     if scope is not None:
         with tf.compat.v1.variable_scope(scope):
             return call_cell(cell, inputs, state)
+    _check_cell(cell)
     cell = _share_cells(cell, "")
     output, new_states = cell(inputs, to_keras_state(cell, state))
     if _layers(cell) is None:
