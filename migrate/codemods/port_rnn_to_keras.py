@@ -9,7 +9,7 @@ from libcst.helpers import get_full_name_for_node
 from migrate import keras_symbols as ks
 from migrate.codemods.base import TFCodemod
 
-HELPER = f"{ks.HELPER_NAME}"
+HELPER = ks.HELPER_NAME
 
 
 class PortRNNToKerasCommand(TFCodemod):
@@ -141,14 +141,14 @@ class PortRNNToKerasCommand(TFCodemod):
             self._note_helper(original_node)
             return updated_node.with_changes(
                 func=_attribute(f"{HELPER}.{ks.CELL_METHODS[func.attr.value]}"),
-                args=[cst.Arg(func.value), *_trailing_commas(updated_node.args)],
+                args=[cst.Arg(func.value), *updated_node.args],
             )
         called = _code(original_node.func)
         if called in self._cell_names and _is_cell_step(original_node):
             self._note_helper(original_node)
             return updated_node.with_changes(
                 func=_attribute(f"{HELPER}.call_cell"),
-                args=[cst.Arg(updated_node.func), *_trailing_commas(updated_node.args)],
+                args=[cst.Arg(updated_node.func), *updated_node.args],
             )
         return updated_node
 
@@ -381,10 +381,6 @@ def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
         last = index == len(args) - 1
         out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT if last else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
     return out
-
-
-def _trailing_commas(args) -> list[cst.Arg]:
-    return list(args)
 
 
 def _has_star(call: cst.Call) -> bool:
