@@ -64,6 +64,29 @@ HELPERS = {
     "tensorflow.contrib.seq2seq.sequence_loss": "sequence_loss",
     "tensorflow.contrib.layers.optimize_loss": "optimize_loss",
     "tensorflow.layers.dense": "dense",
+    "tensorflow.layers.dropout": "dropout",
+}
+
+# Other tf.layers functions -> keras_rnn.functional_layer("<kind>", ...) (same arguments after
+# the kind); keras_rnn.FUNCTIONAL_LAYERS names their Keras 3 classes. batch_normalization is not
+# here on purpose: its moving-average updates ran through TF1's UPDATE_OPS collection, which
+# Keras layers do not fill, so it stays legacy with a TFM504 finding.
+FUNCTIONAL_LAYERS = frozenset(
+    {"conv1d", "conv2d", "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d", "flatten"}
+)
+
+# The keras_rnn helpers that create RNN weights (through the cells they run): their files get
+# the one checkpoint-names finding.
+WEIGHT_CREATING_HELPERS = frozenset(
+    {"dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn", "rnn_decoder"}
+)
+
+# Why a legacy name has no conversion, where there is more to say than "none exists".
+UNCONVERTED_REASONS = {
+    "tensorflow.layers.batch_normalization": (
+        "its moving averages were updated through TF1's UPDATE_OPS collection, which Keras 3 "
+        "layers do not fill"
+    ),
 }
 
 # Modules whose remaining uses still need tf_keras; a use the level cannot convert is reported.

@@ -213,16 +213,6 @@ class TestDriversStateAndHelpers(CodemodTest):
         """
         self.assertCodemod(before, after)
 
-    def test_legacy_layers_without_a_conversion_are_reported_and_kept(self) -> None:
-        before = """
-            import tensorflow as tf
-            y = tf.compat.v1.layers.conv1d(x, 4, 3)
-        """
-        self.assertCodemod(before, before, expected_warnings=[
-            "TFM504 2:5 tf.layers.conv1d has no conversion at the keras level: the file still needs "
-            "tf_keras for it (TF_USE_LEGACY_KERAS=1 is kept)",
-        ])
-
     def test_files_without_rnn_code_are_unchanged(self) -> None:
         before = """
             import tensorflow as tf
@@ -314,3 +304,35 @@ def test_keras_level_findings_point_into_the_original_file() -> None:
 @pytest.mark.parametrize("level", ["compat", "keras"])
 def test_levels_are_listed(level) -> None:
     assert rewrite_source("x = 1  # tensorflow\n", level=level).code == "x = 1  # tensorflow\n"
+
+
+class TestOtherLayers(CodemodTest):
+    TRANSFORM = PortRNNToKerasCommand
+
+    def test_functional_layers_and_dropout(self) -> None:
+        before = """
+            import tensorflow as tf
+            h = tf.compat.v1.layers.conv1d(x, 16, 3, padding="same", name="conv")
+            p = tf.compat.v1.layers.max_pooling1d(h, 2, 2)
+            d = tf.compat.v1.layers.dropout(tf.compat.v1.layers.flatten(p), rate=0.3, training=is_training)
+        """
+        after = """
+            import tensorflow as tf
+            from tf2_port import keras_rnn
+
+            h = keras_rnn.functional_layer("conv1d", x, 16, 3, padding="same", name="conv")
+            p = keras_rnn.functional_layer("max_pooling1d", h, 2, 2)
+            d = keras_rnn.dropout(keras_rnn.functional_layer("flatten", p), rate=0.3, training=is_training)
+        """
+        self.assertCodemod(before, after)
+
+    def test_batch_normalization_stays_legacy_and_says_why(self) -> None:
+        before = """
+            import tensorflow as tf
+            y = tf.compat.v1.layers.batch_normalization(x, training=True)
+        """
+        self.assertCodemod(before, before, expected_warnings=[
+            "TFM504 2:5 tf.layers.batch_normalization has no conversion at the keras level (its "
+            "moving averages were updated through TF1's UPDATE_OPS collection, which Keras 3 layers "
+            "do not fill): the file still needs tf_keras for it (TF_USE_LEGACY_KERAS=1 is kept)",
+        ])

@@ -280,3 +280,28 @@ def test_restore_tf1_checkpoint_converts_and_needs_the_forget_bias(tmp_path) -> 
         expected = convert.lstm_to_keras(kernel, bias, D, forget_bias=1.0)
         for weight, value in zip(cell.weights, expected):
             np.testing.assert_array_equal(session.run(weight.value), value)
+
+
+def test_functional_layers_follow_tf1_arguments_and_share_by_name() -> None:
+    x = _x(8, (2, 6, 3))
+    pooled = keras_rnn.functional_layer("max_pooling1d", x, 2, 2)
+    np.testing.assert_array_equal(pooled, np.asarray(x).reshape(2, 3, 2, 3).max(axis=2))
+    flat = keras_rnn.functional_layer("flatten", x)
+    assert flat.shape == (2, 18)
+    with tf.Graph().as_default():
+        inputs = tf.compat.v1.placeholder(tf.float32, [None, 6, 3])
+        first = keras_rnn.functional_layer("conv1d", inputs, 4, 3, padding="same", name="conv")
+        with tf.compat.v1.variable_scope("", reuse=True):
+            keras_rnn.functional_layer("conv1d", inputs, 4, 3, padding="same", name="conv")
+        assert first.shape.as_list() == [None, 6, 4]
+        assert len(tf.compat.v1.trainable_variables()) == 2  # one kernel, one bias: shared
+    with pytest.raises(ValueError, match="expected one of .*got 'conv3d'"):
+        keras_rnn.functional_layer("conv3d", x, 4, 3)
+
+
+def test_layers_dropout_is_identity_unless_training_even_as_a_tensor() -> None:
+    x = tf.ones([200, 50])
+    np.testing.assert_array_equal(keras_rnn.dropout(x, rate=0.5), x)
+    dropped = np.asarray(keras_rnn.dropout(x, rate=0.5, training=tf.constant(True)))
+    assert set(np.unique(dropped)) <= {0.0, 2.0} and 0.4 < (dropped == 0).mean() < 0.6
+    np.testing.assert_array_equal(keras_rnn.dropout(x, rate=0.5, training=tf.constant(False)), x)

@@ -673,6 +673,65 @@ def dense(
     return layer(inputs)
 
 
+# TF1 functional layers (tf.layers.X(inputs, ...)) -> the Keras 3 layer class and TF1's
+# positional parameters after ``inputs``; ``name`` and ``reuse`` share as in ``dense``.
+_CONV_PARAMETERS = (
+    "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
+    "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+    "activity_regularizer", "kernel_constraint", "bias_constraint", "trainable",
+)
+_POOL_PARAMETERS = ("pool_size", "strides", "padding", "data_format")
+FUNCTIONAL_LAYERS = {
+    "conv1d": (keras.layers.Conv1D, _CONV_PARAMETERS),
+    "conv2d": (keras.layers.Conv2D, _CONV_PARAMETERS),
+    "max_pooling1d": (keras.layers.MaxPooling1D, _POOL_PARAMETERS),
+    "max_pooling2d": (keras.layers.MaxPooling2D, _POOL_PARAMETERS),
+    "average_pooling1d": (keras.layers.AveragePooling1D, _POOL_PARAMETERS),
+    "average_pooling2d": (keras.layers.AveragePooling2D, _POOL_PARAMETERS),
+    "flatten": (keras.layers.Flatten, ("data_format",)),
+}
+
+
+def functional_layer(kind: str, inputs: Any, *args: Any, name: str | None = None, reuse: Any = None, **kwargs: Any) -> Any:
+    """TF1 ``tf.layers.<kind>(inputs, ...)`` as the Keras 3 layer of :data:`FUNCTIONAL_LAYERS`.
+
+    Arguments keep TF1's positions and names; ``None`` initializers take TF1's defaults
+    (``glorot_uniform`` kernel, zero bias, which are Keras' too). A call with the same ``name``
+    (or TF1's default name, ``kind``) under a reusing scope, or with ``reuse=True``, runs the same
+    layer, as TF1 shared the variables.
+    """
+    if kind not in FUNCTIONAL_LAYERS:
+        raise ValueError(f"functional_layer: expected one of {sorted(FUNCTIONAL_LAYERS)}, got {kind!r}")
+    layer_class, parameters = FUNCTIONAL_LAYERS[kind]
+    if len(args) > len(parameters):
+        raise ValueError(f"{kind}: expected at most {len(parameters)} positional arguments after inputs, got {len(args)}")
+    for parameter, value in zip(parameters, args):
+        if parameter in kwargs:
+            raise ValueError(f"{kind}: argument {parameter!r} given twice")
+        kwargs[parameter] = value
+    kwargs = {key: value for key, value in kwargs.items() if value is not None}
+    floating = tf.as_dtype(inputs.dtype).is_floating
+    table, key, scope_reuse = _scope_key(name or kind)
+    layer = table.get(key)
+    if layer is None or not (reuse or scope_reuse):
+        layer = layer_class(**kwargs, dtype=tf.as_dtype(inputs.dtype).name if floating else None)
+        table[_unique_key(table, key)] = layer
+    return layer(inputs)
+
+
+def dropout(inputs: Any, rate: Any = 0.5, noise_shape: Any = None, seed: int | None = None,
+            training: Any = False, name: str | None = None) -> Any:
+    """TF1 ``tf.layers.dropout``: identity unless ``training`` (a bool or a boolean tensor)."""
+    del name
+    if isinstance(training, (bool, type(None))):
+        return keras.layers.Dropout(rate, noise_shape=noise_shape, seed=seed)(inputs, training=bool(training))
+    return tf.cond(
+        tf.cast(training, tf.bool),
+        lambda: tf.nn.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed),
+        lambda: tf.identity(inputs),
+    )
+
+
 # --- old checkpoints ------------------------------------------------------------------------
 
 _TF1_CELL_SCOPES = {
@@ -900,7 +959,9 @@ __all__ = [
     "call_cell",
     "dense",
     "dynamic_rnn",
+    "dropout",
     "flat_state",
+    "functional_layer",
     "optimize_loss",
     "restore_tf1_checkpoint",
     "rnn_decoder",

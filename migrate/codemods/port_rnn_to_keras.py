@@ -45,9 +45,11 @@ class PortRNNToKerasCommand(TFCodemod):
     checkpoint converter folds it into the bias); peepholes, clips and projections use
     ``tf2_port.cells.TF1LSTMCell``; ``state_is_tuple=False`` marks the cell with
     ``keras_rnn.flat_state``. Drivers, ``LSTMStateTuple``, ``zero_state``, ``DropoutWrapper``,
-    ``ResidualWrapper``, direct cell calls (``cell(x, state)``), the seq2seq helpers and
-    ``tf.layers.dense`` go to :mod:`tf2_port.keras_rnn`, which keeps TF1's call signatures and
-    state structure on top of ``keras.layers.RNN``. Imports left unused are removed.
+    ``ResidualWrapper``, direct cell calls (``cell(x, state)``), the seq2seq helpers,
+    ``optimize_loss``, ``tf.layers.dense`` / ``dropout`` and the other functional layers
+    (``conv1d``, pooling, ``flatten``: ``keras_rnn.functional_layer("conv1d", ...)``) go to
+    :mod:`tf2_port.keras_rnn`, which keeps TF1's call signatures and state structure on top of
+    ``keras.layers.RNN`` and Keras layers. Imports left unused are removed.
     """
 
     DESCRIPTION = "RNN cells, stacks, drivers, state tuples, dropout and seq2seq helpers -> native Keras 3."
@@ -108,17 +110,21 @@ class PortRNNToKerasCommand(TFCodemod):
     def _helper(self, original_node, updated_node):
         name = self.qualified(original_node)
         helper = ks.HELPERS.get(name) if name else None
+        if helper is None and _functional_layer_kind(name):
+            return updated_node  # the enclosing call is rewritten by leave_Call
         if helper is None:
             if name and name.startswith(ks.LEGACY_MODULES) and name not in ks.CELLS and not self._aliased_module(name):
+                reason = ks.UNCONVERTED_REASONS.get(name)
                 self._say_once(
                     original_node, f"legacy:{name}", "TFM504",
-                    f"{ks.display(name)} has no conversion at the keras level: the file still needs "
-                    "tf_keras for it (TF_USE_LEGACY_KERAS=1 is kept)",
+                    f"{ks.display(name)} has no conversion at the keras level"
+                    + (f" ({reason})" if reason else "")
+                    + ": the file still needs tf_keras for it (TF_USE_LEGACY_KERAS=1 is kept)",
                     "port this use by hand to a keras.layers equivalent",
                 )
             return updated_node
         self._note_helper(original_node)
-        if helper not in ("LSTMStateTuple", "dense", "sequence_loss", "sequence_loss_by_example", "optimize_loss"):
+        if helper in ks.WEIGHT_CREATING_HELPERS:
             self._note_checkpoint_names(original_node)
         return _attribute(f"{HELPER}.{helper}")
 
@@ -131,6 +137,13 @@ class PortRNNToKerasCommand(TFCodemod):
         name = self.qualified(original_node.func)
         if name in ks.CELLS:
             return self._cell(original_node, updated_node, name)
+        kind = _functional_layer_kind(name)
+        if kind is not None:
+            self._note_helper(original_node)
+            return updated_node.with_changes(
+                func=_attribute(f"{HELPER}.functional_layer"),
+                args=[cst.Arg(cst.SimpleString(f'"{kind}"'), comma=_comma()), *updated_node.args],
+            )
         func = updated_node.func
         if (
             self._uses_cells
@@ -381,6 +394,18 @@ def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
         last = index == len(args) - 1
         out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT if last else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
     return out
+
+
+def _functional_layer_kind(name: str | None) -> str | None:
+    if name and name.startswith("tensorflow.layers."):
+        kind = name[len("tensorflow.layers."):]
+        if kind in ks.FUNCTIONAL_LAYERS:
+            return kind
+    return None
+
+
+def _comma() -> cst.Comma:
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
 def _has_star(call: cst.Call) -> bool:
