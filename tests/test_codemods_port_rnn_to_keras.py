@@ -273,7 +273,7 @@ def test_keras_level_keeps_legacy_keras_only_where_a_use_remains() -> None:
     source = (
         "import tensorflow as tf\n"
         "cell = tf.nn.rnn_cell.GRUCell(4)\n"
-        "y = tf.layers.conv1d(x, 4, 3)\n"
+        "y = tf.layers.batch_normalization(x)\n"
     )
     result = rewrite_source(source, level="keras", path="mixed.py")
     assert 'os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")' in result.code
