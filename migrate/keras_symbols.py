@@ -57,6 +57,7 @@ HELPERS = {
     "tensorflow.nn.static_rnn": "static_rnn",
     "tensorflow.nn.bidirectional_dynamic_rnn": "bidirectional_dynamic_rnn",
     "tensorflow.nn.static_bidirectional_rnn": "static_bidirectional_rnn",
+    "tensorflow.contrib.rnn.stack_bidirectional_dynamic_rnn": "stack_bidirectional_dynamic_rnn",
     "tensorflow.contrib.legacy_seq2seq.rnn_decoder": "rnn_decoder",
     "tensorflow.nn.seq2seq.rnn_decoder": "rnn_decoder",
     "tensorflow.contrib.legacy_seq2seq.sequence_loss_by_example": "sequence_loss_by_example",
@@ -78,7 +79,8 @@ FUNCTIONAL_LAYERS = frozenset(
 # The keras_rnn helpers that create RNN weights (through the cells they run): their files get
 # the one checkpoint-names finding.
 WEIGHT_CREATING_HELPERS = frozenset(
-    {"dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn", "rnn_decoder"}
+    {"dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn", "rnn_decoder",
+     "stack_bidirectional_dynamic_rnn"}
 )
 
 # Why a legacy name has no conversion, where there is more to say than "none exists".

@@ -141,6 +141,7 @@ class TestDriversStateAndHelpers(CodemodTest):
             outs, state = tf.compat.v1.nn.static_rnn(cell, tf.unstack(x, axis=1), initial_state=s0)
             (fw, bw), states = tf.compat.v1.nn.bidirectional_dynamic_rnn(c1, c2, x, sequence_length=n)
             outs, s_fw, s_bw = tf.compat.v1.nn.static_bidirectional_rnn(c1, c2, steps, dtype=tf.float32)
+            out, fws, bws = tf.contrib.rnn.stack_bidirectional_dynamic_rnn(fws, bws, x, sequence_length=n)
         """
         after = """
             import tensorflow as tf
@@ -150,6 +151,7 @@ class TestDriversStateAndHelpers(CodemodTest):
             outs, state = keras_rnn.static_rnn(cell, tf.unstack(x, axis=1), initial_state=s0)
             (fw, bw), states = keras_rnn.bidirectional_dynamic_rnn(c1, c2, x, sequence_length=n)
             outs, s_fw, s_bw = keras_rnn.static_bidirectional_rnn(c1, c2, steps, dtype=tf.float32)
+            out, fws, bws = keras_rnn.stack_bidirectional_dynamic_rnn(fws, bws, x, sequence_length=n)
         """
         self.assertCodemod(before, after)
 

@@ -305,3 +305,22 @@ def test_layers_dropout_is_identity_unless_training_even_as_a_tensor() -> None:
     dropped = np.asarray(keras_rnn.dropout(x, rate=0.5, training=tf.constant(True)))
     assert set(np.unique(dropped)) <= {0.0, 2.0} and 0.4 < (dropped == 0).mean() < 0.6
     np.testing.assert_array_equal(keras_rnn.dropout(x, rate=0.5, training=tf.constant(False)), x)
+
+
+def test_stack_bidirectional_feeds_each_layer_the_previous_concatenation() -> None:
+    x, lengths = _x(9), tf.constant([T, 2, 4])
+    cells_fw = [keras.layers.LSTMCell(U), keras.layers.LSTMCell(U)]
+    cells_bw = [keras.layers.LSTMCell(U), keras.layers.LSTMCell(U)]
+    outputs, states_fw, states_bw = keras_rnn.stack_bidirectional_dynamic_rnn(
+        cells_fw, cells_bw, x, sequence_length=lengths)
+    layer_inputs = x
+    for index in range(2):
+        (fw, bw), (state_fw, state_bw) = keras_rnn.bidirectional_dynamic_rnn(
+            cells_fw[index], cells_bw[index], layer_inputs, sequence_length=lengths)
+        layer_inputs = tf.concat([fw, bw], 2)
+        np.testing.assert_allclose(states_fw[index].h, state_fw.h, atol=1e-6)
+        np.testing.assert_allclose(states_bw[index].c, state_bw.c, atol=1e-6)
+    np.testing.assert_allclose(outputs, layer_inputs, atol=1e-6)
+    assert outputs.shape == (B, T, 2 * U)
+    with pytest.raises(ValueError, match="as many backward cells as forward cells .*got 2 and 1"):
+        keras_rnn.stack_bidirectional_dynamic_rnn(cells_fw, cells_bw[:1], x)

@@ -487,6 +487,46 @@ def bidirectional_dynamic_rnn(
     return (out_fw, out_bw), (state_fw, state_bw)
 
 
+def stack_bidirectional_dynamic_rnn(
+    cells_fw: Sequence[Any],
+    cells_bw: Sequence[Any],
+    inputs: Any,
+    initial_states_fw: Sequence[Any] | None = None,
+    initial_states_bw: Sequence[Any] | None = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    parallel_iterations: Any = None,
+    time_major: bool = False,
+    scope: Any = None,
+    swap_memory: bool = False,
+) -> tuple[Any, tuple[Any, ...], tuple[Any, ...]]:
+    """TF1 ``contrib.rnn.stack_bidirectional_dynamic_rnn``: one bidirectional layer per cell pair,
+    each fed the previous layer's ``concat([fw, bw], 2)``; returns ``(outputs, states_fw,
+    states_bw)`` with one state per layer. Scoped as TF1 did
+    (``stack_bidirectional_rnn/cell_<i>/bidirectional_rnn/{fw,bw}``)."""
+    del dtype, parallel_iterations, swap_memory
+    if len(cells_fw) != len(cells_bw) or not cells_fw:
+        raise ValueError(
+            "stack_bidirectional_dynamic_rnn: expected as many backward cells as forward cells "
+            f"(at least one), got {len(cells_fw)} and {len(cells_bw)}"
+        )
+    states_fw, states_bw = [], []
+    layer_inputs = inputs
+    with tf.compat.v1.variable_scope(scope or "stack_bidirectional_rnn"):
+        for index, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
+            with tf.compat.v1.variable_scope(f"cell_{index}"):
+                (out_fw, out_bw), (state_fw, state_bw) = bidirectional_dynamic_rnn(
+                    cell_fw, cell_bw, layer_inputs, sequence_length=sequence_length,
+                    initial_state_fw=initial_states_fw[index] if initial_states_fw else None,
+                    initial_state_bw=initial_states_bw[index] if initial_states_bw else None,
+                    time_major=time_major,
+                )
+            layer_inputs = tf.concat([out_fw, out_bw], 2)
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return layer_inputs, tuple(states_fw), tuple(states_bw)
+
+
 def static_bidirectional_rnn(
     cell_fw: Any,
     cell_bw: Any,
@@ -968,6 +1008,7 @@ __all__ = [
     "sequence_loss",
     "sequence_loss_by_example",
     "static_bidirectional_rnn",
+    "stack_bidirectional_dynamic_rnn",
     "static_rnn",
     "state_size",
     "to_keras_state",
