@@ -9,7 +9,7 @@
   model would have been.
 * Keras side: ``after.py`` -- exactly what ``tf1-migrate rewrite`` (the keras level) writes for
   ``before.py``; a test keeps the two in step -- executed the same way in a process without
-  ``TF_USE_LEGACY_KERAS``. ``keras_rnn.restore_tf1_checkpoint`` loads the TF1 checkpoint into
+  ``TF_USE_LEGACY_KERAS`` where ``tf_keras`` cannot be imported. ``keras_rnn.restore_tf1_checkpoint`` loads the TF1 checkpoint into
   its Keras 3 cells (gate reorder, kernel split, forget_bias from the ``.meta``), which live in
   the script's own ``tf.compat.v1`` graph and session. The script still feeds and fetches its
   state as ``LSTMStateTuple(c, h)`` per layer.
@@ -80,9 +80,20 @@ def run_keras(tf1_run: dict) -> dict:
 # --- what runs in the child processes -------------------------------------------------------
 
 
+class _NoTfKeras:
+    """A meta-path finder that makes ``import tf_keras`` fail, as on a machine without it."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "tf_keras" or name.startswith("tf_keras."):
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked: after.py must not need it)")
+        return None
+
+
 def _child(side: str, script: str, workdir: str) -> None:
     import runpy
 
+    if side == "keras":
+        sys.meta_path.insert(0, _NoTfKeras())
     import tensorflow as tf
 
     if side == "keras":
