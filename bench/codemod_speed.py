@@ -106,6 +106,23 @@ def command(arguments: list[str]) -> Callable[[list[str]], None]:
     return run
 
 
+def _machine_jiffies() -> tuple[int, int] | None:
+    """(busy, total) CPU jiffies of the whole machine since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(value) for value in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _own_jiffies() -> float:
+    """CPU used by this process and its finished children (pools, commands), in jiffies."""
+    times = os.times()
+    return (times.user + times.system + times.children_user + times.children_system) * os.sysconf("SC_CLK_TCK")
+
+
 def find_console_script(name: str) -> str | None:
     beside_python = pathlib.Path(sys.executable).parent / name
     if beside_python.exists():
@@ -152,13 +169,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         baseline = names[0]
         rates: dict[str, list[float]] = {name: [] for name in names}
         ratios: dict[str, list[float]] = {name: [] for name in names}
+        foreign_loads = []
         for round_index in range(args.rounds):
             shift = round_index % len(names)
             measured = {}
+            machine_before, ours_before = _machine_jiffies(), _own_jiffies()
             for name in names[shift:] + names[:shift]:
                 start = time.perf_counter()
                 contenders[name](paths)
                 measured[name] = len(paths) / (time.perf_counter() - start)
+            machine_after, ours_after = _machine_jiffies(), _own_jiffies()
+            if machine_before and machine_after and machine_after[1] > machine_before[1]:
+                busy = machine_after[0] - machine_before[0] - (ours_after - ours_before)
+                foreign_loads.append(max(0.0, busy / (machine_after[1] - machine_before[1])))
             for name in names:
                 rates[name].append(measured[name])
                 ratios[name].append(measured[name] / measured[baseline])
@@ -168,13 +191,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         total_bytes = sum(os.path.getsize(p) for p in paths)
     rows = [{"name": name, "ratio": statistics.median(ratios[name]), "range": (min(ratios[name]), max(ratios[name])),
              "files_per_second": statistics.median(rates[name])} for name in names]
-    return {"files": len(paths), "bytes": total_bytes, "rounds": args.rounds, "rows": rows, "skipped": skipped}
+    return {"files": len(paths), "bytes": total_bytes, "rounds": args.rounds, "rows": rows, "skipped": skipped,
+            "foreign_load": statistics.median(foreign_loads) if foreign_loads else None}
 
 
 def format_table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['files']} generated TF1 files ({result['bytes'] / 1024:.0f} KiB); median of {result['rounds']} "
-        "interleaved rounds (ratio = files/s / bare libcst jobs 1 in the same round).",
+        "interleaved rounds (ratio = files/s / bare libcst jobs 1 in the same round; in brackets the lowest "
+        "and highest).",
+    ]
+    if result.get("foreign_load") is not None:
+        lines.append(f"Other processes used {result['foreign_load']:.0%} of the machine's CPU (median over rounds).")
+    lines += [
         "",
         "| contender | ratio | files/s |",
         "| --- | ---: | ---: |",

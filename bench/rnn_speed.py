@@ -340,6 +340,29 @@ def _batches(config: dict[str, Any], count: int) -> tuple[list, int]:
     return batches, len(vocab)
 
 
+def _machine_jiffies() -> tuple[int, int] | None:
+    """(busy, total) CPU jiffies of the whole machine since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(value) for value in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _process_jiffies(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def _torch_available() -> bool:
     import importlib.util
 
@@ -387,24 +410,43 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     active = list(workers)
     ratios: dict[str, dict[str, list[float]]] = {name: {"train": [], "infer": []} for name in active}
     absolute: dict[str, dict[str, list[float]]] = {name: {"train": [], "infer": []} for name in active}
+    # How much of the machine other processes took during each round (another user's tests...):
+    # printed, and with --max-foreign-load a round above it is dropped, by a rule fixed in advance.
+    our_pids = [os.getpid()] + [process.pid for process, _ in workers.values()]
+    foreign_loads: list[float] = []
+    dropped = 0
     for round_index in range(args.rounds):
         # Rotate the order so no contender always runs first (or right after the same neighbour).
         shift = round_index % len(active)
         order = active[shift:] + active[:shift]
         measured = {}
+        machine_before, ours_before = _machine_jiffies(), _process_jiffies(our_pids)
         for name in order:
             _, connection = workers[name]
             time.sleep(args.pause)  # let the previous runtime's spinning threads go idle
             connection.send(("measure", args.train_steps, args.infer_steps))
             measured[name] = connection.recv()
+        machine_after, ours_after = _machine_jiffies(), _process_jiffies(our_pids)
+        foreign = None
+        if machine_before and machine_after and machine_after[1] > machine_before[1]:
+            busy = machine_after[0] - machine_before[0] - (ours_after - ours_before)
+            foreign = max(0.0, busy / (machine_after[1] - machine_before[1]))
+            foreign_loads.append(foreign)
+        if args.verbose:
+            print(f"round {round_index + 1} (other processes {foreign if foreign is not None else float('nan'):.0%} "
+                  f"of the CPU): " + ", ".join(
+                      f"{name} {measured[name]['train'] / measured['tf1']['train']:.2f}/"
+                      f"{measured[name]['infer'] / measured['tf1']['infer']:.2f}" for name in active),
+                  file=sys.stderr)
+        if args.max_foreign_load is not None and foreign is not None and foreign > args.max_foreign_load:
+            dropped += 1
+            continue
         for name in active:
             for kind in ("train", "infer"):
                 absolute[name][kind].append(measured[name][kind])
                 ratios[name][kind].append(measured[name][kind] / measured["tf1"][kind])
-        if args.verbose:
-            print(f"round {round_index + 1}: " + ", ".join(
-                f"{name} {ratios[name]['train'][-1]:.2f}/{ratios[name]['infer'][-1]:.2f}" for name in active),
-                file=sys.stderr)
+    if not ratios["tf1"]["train"]:
+        raise SystemExit(f"all {args.rounds} rounds were dropped by --max-foreign-load {args.max_foreign_load}")
     peak = {}
     for name, (process, connection) in workers.items():
         connection.send(("stop",))
@@ -424,7 +466,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "peak_rss_mb": peak[name],
             "max_logit_diff": float(np.max(np.abs(ready[name]["logits"] - reference_logits))),
         })
-    return {"config": config, "rows": rows, "skipped": skipped, "rounds": args.rounds}
+    return {"config": config, "rows": rows, "skipped": skipped, "rounds": args.rounds - dropped, "dropped": dropped,
+            "foreign_load": statistics.median(foreign_loads) if foreign_loads else None}
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -432,7 +475,13 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [
         f"d2l char LM: vocab {config['vocab']}, batch {config['batch']}, {config['steps']} steps, "
         f"2 x LSTM {config['hidden']}, SGD lr 1 + clip by global norm 1; "
-        f"median of {result['rounds']} interleaved rounds (ratio = contender / TF1 in the same round).",
+        f"median of {result['rounds']} interleaved rounds (ratio = contender / TF1 in the same round; "
+        "in brackets the lowest and highest).",
+    ]
+    if result.get("foreign_load") is not None:
+        lines.append(f"Other processes used {result['foreign_load']:.0%} of the machine's CPU (median over rounds)"
+                     + (f"; {result['dropped']} round(s) above --max-foreign-load dropped." if result["dropped"] else "."))
+    lines += [
         "",
         "| contender | train ratio | infer ratio | train tok/s | infer tok/s | first train step (s) "
         "| peak RSS (MB) | max \\|logits - TF1\\| |",
@@ -462,6 +511,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-steps", type=int, default=10, help="training steps timed per round and contender")
     parser.add_argument("--infer-steps", type=int, default=20, help="inference batches timed per round and contender")
     parser.add_argument("--only", nargs="+", choices=CONTENDERS, help="measure only these (tf1 is always added)")
+    parser.add_argument("--max-foreign-load", type=float, default=None, metavar="SHARE",
+                        help="drop rounds in which other processes used more than this share (0-1) of the CPU")
     parser.add_argument("--pause", type=float, default=0.3, help="seconds of idle before each measurement")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run: 1 round, small model, few steps")
     parser.add_argument("--verbose", action="store_true", help="print every round's ratios to stderr")
