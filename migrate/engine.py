@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import re
 import io
 import tokenize
 
@@ -24,7 +25,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate import notebook
-from migrate.codemods import LEVELS, STAGES
+from migrate.codemods import LEVELS, STAGES, EnableLegacyKerasCommand
 from migrate.codemods.base import EDITS_KEY, REPORTS_KEY, Pipeline, StatementEdits
 from migrate.findings import CODES, Finding, RewriteResult
 from migrate.keras_symbols import CONVERTED_WITHOUT_HOME, display
@@ -61,6 +62,8 @@ def rewrite_source(source: str, level: str = "keras", path: str = "<string>") ->
     text = masked.text if masked is not None else source
     findings: list[Finding] = []
     for index, commands in enumerate(STAGES[level]):
+        if index and not _stage_applies(commands, text):
+            continue
         if index:
             module = cst.parse_module(text)
         new_text, stage_findings = _run_stage(module, commands, path)
@@ -110,6 +113,17 @@ def _run_stage(module: cst.Module, commands, path: str) -> tuple[str, list[Findi
         if context.scratch.get(visitor.CONTEXT_KEY):
             new_module = visitor(context).transform_module(new_module)
     return new_module.code, list(_findings(context.scratch.get(REPORTS_KEY, []), wrapper, path))
+
+
+# Text that a legacy-Keras use needs somewhere in the file: a module without any of it has
+# nothing for EnableLegacyKerasCommand to find, and skips that whole pass.
+_LEGACY_KERAS_TEXT = re.compile(r"\brnn_cell\b|(?<!keras\.)\blayers\b")
+
+
+def _stage_applies(commands, text: str) -> bool:
+    if tuple(commands) == (EnableLegacyKerasCommand,):
+        return _LEGACY_KERAS_TEXT.search(text) is not None
+    return True
 
 
 def _line_map(original: str, current: str) -> dict[int, int]:

@@ -54,6 +54,11 @@ class PortRNNToKerasCommand(TFCodemod):
 
     DESCRIPTION = "RNN cells, stacks, drivers, state tuples, dropout and seq2seq helpers -> native Keras 3."
 
+    def visit_Module(self, node: cst.Module) -> None:
+        # Unlike the compat codemods this one needs no ModuleAnalysis (a whole extra walk): it
+        # resolves names through the scope metadata directly.
+        self.prepare(node)
+
     def prepare(self, module: cst.Module) -> None:
         self._aliases: dict[str, str] = {}
         collector = _CellNames(self, self._aliases)
