@@ -1,24 +1,32 @@
-"""An LSTM layer for CPU training: the input projection out of the time loop, a hand-written backward.
+"""LSTM forms for CPU training on the TensorFlow backend, numerically equal to ``StackPort``.
 
 ``keras.layers.LSTM`` on the TensorFlow backend without a GPU runs its cell once per step:
 ``x_t @ kernel + h @ recurrent_kernel + bias`` with thin ``[batch, ...]`` matrix products, and
 autodiff adds two more thin products per step for the weight gradients. PyTorch's fused CPU
-LSTM (issue 8) is faster because it does the input part as one product over all steps and the
-weight gradients as one product each. :class:`PrecomputedInputLSTM` does the same with ordinary
-TensorFlow ops:
+LSTM (issue 8) does the input part as one product over all steps and the weight gradients as
+one product each. Two forms here do that with ordinary TensorFlow ops; both keep the weights,
+gate order ``(i, f, c, o)`` and activations (tanh, sigmoid) of ``keras.layers.LSTM``, and agree
+with it to float rounding (additions are ordered differently), not bit for bit:
 
-* forward: ``xw = x @ kernel + bias`` for every step at once; the loop does only
-  ``z = xw_t + h @ recurrent_kernel`` and the gate arithmetic;
-* backward (``tf.custom_gradient``): the gate derivatives that do not depend on the incoming
-  gradient are computed for all steps at once before the loop; the loop does one product
-  (``dz @ recurrent_kernel^T``) and four element-wise ops per step; afterwards
-  ``d recurrent_kernel`` is one product over all steps, and ``d kernel``, ``d bias`` and
-  ``d x`` come from autodiff of the single input projection, again one product each.
+* :class:`UnrolledLSTMStack` — the fast path (bench/RESULTS.md): a whole stack in one unrolled
+  graph with a hand-written gradient (``lstm_stack_recurrence``). Its layers overlap in time:
+  step t of layer l+1 and step t+1 of layer l are independent, and TensorFlow's executor runs
+  them on different cores.
+* :class:`PrecomputedInputLSTM` — one layer, ``lstm_recurrence``:
 
-Same weights, same gate order ``(i, f, c, o)`` and same activations as ``keras.layers.LSTM``
-(tanh, sigmoid); only the order of floating-point additions differs (``(x W + b) + h U``
-instead of ``(x W + h U) + b``), so results agree to rounding, not bit for bit.
-TensorFlow backend only (it uses ``tf.custom_gradient``).
+  - forward: ``xw = x @ kernel + bias`` for every step at once; the loop does only
+    ``z = xw_t + h @ recurrent_kernel`` and the gate arithmetic;
+  - backward (``tf.custom_gradient``): the gate derivatives that do not depend on the incoming
+    gradient are computed for all steps at once before the loop; the loop does one product
+    (``dz @ recurrent_kernel^T``) and a few element-wise ops per step; afterwards
+    ``d recurrent_kernel`` is one product over all steps, and ``d kernel``, ``d bias`` and
+    ``d x`` come from autodiff of the single input projection, again one product each.
+
+  Measured on 2 CPU cores it is only slightly faster than ``keras.layers.LSTM``: TensorFlow's
+  thin per-step products are about as efficient as one large one, and each layer's hoisted
+  projection makes the next layer wait for the whole sequence.
+
+TensorFlow backend only (``tf.custom_gradient``).
 """
 
 from __future__ import annotations
