@@ -39,7 +39,7 @@ import tensorflow as tf
 _PACKAGE = "tf1_migrate"
 # Unrolling gives TensorFlow's graph optimiser and executor whole steps to schedule with no
 # while-loop frame overhead; past this length the graph (forward + backward) grows too large
-# and a tf.while_loop over the steps is used instead.
+# and a tf.scan over the steps is used instead.
 MAX_UNROLLED_STEPS = 200
 
 
@@ -48,29 +48,33 @@ def _gates(z: Any) -> tuple[Any, Any, Any, Any]:
     return tf.sigmoid(z_i), tf.sigmoid(z_f), tf.tanh(z_c), tf.sigmoid(z_o)
 
 
+def _lstm_step(z: Any, c: Any) -> tuple[Any, Any]:
+    """``(h, c)`` after one step, from the pre-activations ``z`` and the previous ``c``."""
+    i, f, g, o = _gates(z)
+    c = f * c + i * g
+    return o * tf.tanh(c), c
+
+
 def _forward_unrolled(xw: Any, h: Any, c: Any, recurrent_kernel: Any) -> tuple[Any, Any, Any, Any, Any]:
     """Returns ``(outputs, cells, pre-activations z)`` ``[B, T, ...]`` and the final ``h, c``."""
     outputs, cells, zs = [], [], []
     for xw_t in tf.unstack(xw, axis=1):
         z = xw_t + tf.matmul(h, recurrent_kernel)
-        i, f, g, o = _gates(z)
-        c = f * c + i * g
-        h = o * tf.tanh(c)
+        h, c = _lstm_step(z, c)
         outputs.append(h)
         cells.append(c)
         zs.append(z)
     return tf.stack(outputs, axis=1), tf.stack(cells, axis=1), tf.stack(zs, axis=1), h, c
 
 
-def _forward_while(xw: Any, h: Any, c: Any, recurrent_kernel: Any) -> tuple[Any, Any, Any, Any, Any]:
+def _forward_scan(xw: Any, h: Any, c: Any, recurrent_kernel: Any) -> tuple[Any, Any, Any, Any, Any]:
     xw_time_major = tf.transpose(xw, (1, 0, 2))
 
     def step(carry: Any, xw_t: Any) -> Any:
         h, c, _ = carry
         z = xw_t + tf.matmul(h, recurrent_kernel)
-        i, f, g, o = _gates(z)
-        c = f * c + i * g
-        return o * tf.tanh(c), c, z
+        h, c = _lstm_step(z, c)
+        return h, c, z
 
     outputs, cells, zs = tf.scan(step, xw_time_major, initializer=(h, c, tf.zeros_like(xw_time_major[0])))
     batch_major = [tf.transpose(t, (1, 0, 2)) for t in (outputs, cells, zs)]
@@ -127,6 +131,8 @@ def _backward_loop_scan(d_outputs: Any, d_h: Any, d_c: Any, dz_over_dc_dh: Any, 
     return tf.transpose(dz, (1, 0, 2)), d_hs[0], d_cs[0]
 
 
+# One XLA-compiled tf.function per loop function, shared by every layer and trace: XLA then
+# compiles once per distinct shape instead of once per call site.
 _JIT_CACHE: dict = {}
 
 
@@ -151,6 +157,9 @@ def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bo
         recurrent_kernel: ``[units, 4 * units]``.
         unroll: unroll the steps in the graph (default: when the time dimension is static and at
             most ``MAX_UNROLLED_STEPS``), else a ``tf.scan``.
+        compile_loops: XLA-compile the forward and backward time loops (only them: the large
+            products around them stay TensorFlow's). Measured: a few per cent faster training,
+            seconds of compile time on the first step (bench/RESULTS.md).
 
     Returns:
         ``(outputs [batch, time, units], h, c)``, differentiable in every input.
@@ -163,7 +172,7 @@ def lstm_recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any, unroll: bo
 
     @tf.custom_gradient
     def recurrence(xw: Any, h0: Any, c0: Any, recurrent_kernel: Any) -> Any:
-        forward = _forward_unrolled if unrolled else _forward_while
+        forward = _forward_unrolled if unrolled else _forward_scan
         if compile_loops:
             forward = _jit(forward)
         outputs, cells, zs, h, c = forward(xw, h0, c0, recurrent_kernel)
@@ -199,6 +208,7 @@ class PrecomputedInputLSTM(keras.layers.Layer):
         units: size of the hidden and cell state.
         unroll: unroll the time loop in the graph; ``None`` (default) unrolls sequences of known
             length up to ``MAX_UNROLLED_STEPS`` steps, otherwise uses ``tf.scan``.
+        compile_loops: XLA-compile the time loops (see ``lstm_recurrence``).
         **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
 
     Call arguments:
@@ -278,12 +288,6 @@ class PrecomputedInputLSTM(keras.layers.Layer):
 
 
 # --- a whole stack in one unrolled graph: the layers overlap in time ------------------------------
-
-def _lstm_step(z: Any, c: Any) -> tuple[Any, Any]:
-    i, f, g, o = _gates(z)
-    c = f * c + i * g
-    return o * tf.tanh(c), c
-
 
 def lstm_stack_recurrence(inputs: Any, states: list[Any], weights: list[Any]) -> list[Any]:
     """An LSTM stack over ``inputs [batch, time, input_size]``, unrolled, with a hand-written gradient.
