@@ -178,6 +178,25 @@ class TestDriversStateAndHelpers(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_direct_cell_calls_through_another_name(self) -> None:
+        # The PTB model: the stack is kept as self._cell and stepped by hand under a reused scope.
+        before = """
+            import tensorflow as tf
+            cell = tf.compat.v1.nn.rnn_cell.MultiRNNCell([make_cell() for _ in range(2)])
+            self._cell = cell
+            for t in range(steps):
+                (output, state) = self._cell(inputs[:, t, :], state)
+            y = other(x, state)
+        """
+        after = HEADER + """
+            cell = keras.layers.StackedRNNCells([make_cell() for _ in range(2)])
+            self._cell = cell
+            for t in range(steps):
+                (output, state) = keras_rnn.call_cell(self._cell, inputs[:, t, :], state)
+            y = other(x, state)
+        """
+        self.assertCodemod(before, after)
+
     def test_wrappers(self) -> None:
         before = """
             import tensorflow as tf

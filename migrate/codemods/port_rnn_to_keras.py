@@ -348,7 +348,10 @@ class _CellNames(cst.CSTVisitor):
                 if self._statement is not None and len(self._statement.body) == 1:
                     self._alias_statements[alias] = self._statement
                 return
-        if isinstance(value, cst.Call) and self._is_cell_constructor(value):
+        if (isinstance(value, cst.Call) and self._is_cell_constructor(value)) or (
+            # `self._cell = cell` after `cell = MultiRNNCell(...)`: the new name holds a cell too
+            isinstance(value, (cst.Name, cst.Attribute)) and _code(value) in self.cell_names
+        ):
             for target in node.targets:
                 self.cell_names.add(_code(target.target))
 
