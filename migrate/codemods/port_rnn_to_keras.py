@@ -210,7 +210,8 @@ class PortRNNToKerasCommand(TFCodemod):
                 "(glorot_uniform kernel, orthogonal recurrent kernel, zero bias; TF1 used one "
                 "glorot_uniform over the joined kernel and, for GRU, a gate bias of 1.0): "
                 "training starts from another draw of a similar distribution",
-                "load trained TF1 weights with tf1-migrate convert-checkpoint to continue exactly",
+                "to continue from trained TF1 weights, load them with "
+                "keras_rnn.restore_tf1_checkpoint (or tf1-migrate convert-checkpoint)",
             )
         activation = bound.pop("activation", None)
         if activation is not None and _literal(activation, missing=False) is not None:
