@@ -39,6 +39,7 @@ from keras import ops
 
 from tf2_port import convert
 from tf2_port.cells import DropoutWrapperCell, ResidualCell, TF1LSTMCell
+from tf2_port.cells import _is_lstm_like, _state_sizes, _unwrap  # the wrappers' own structure rules
 
 LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))
 LSTMStateTuple.__doc__ = "TF1's LSTM state pair, (c, h) in this order (Keras uses [h, c])."
@@ -180,26 +181,11 @@ def ResidualWrapper(cell: Any, residual_fn: Any = None) -> ResidualCell:  # noqa
 # --- the state structure ------------------------------------------------------------------
 
 
-def _unwrap(cell: Any) -> Any:
-    while isinstance(cell, (ResidualCell, DropoutWrapperCell)):
-        cell = cell.cell
-    return cell
-
-
-def _is_lstm(cell: Any) -> bool:
-    return isinstance(_unwrap(cell), (keras.layers.LSTMCell, TF1LSTMCell))
-
-
 def _layers(cell: Any) -> list[Any] | None:
     inner = _unwrap(cell)
     if isinstance(inner, keras.layers.StackedRNNCells):
         return list(inner.cells)
     return None
-
-
-def _state_sizes(cell: Any) -> list[int]:
-    size = cell.state_size
-    return [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)]
 
 
 def _as_list(states: Any) -> list[Any]:
@@ -212,12 +198,12 @@ def _tf1_widths(cell: Any) -> list[int]:
     if layers is not None:
         return [sum(_tf1_widths(layer)) for layer in layers]
     sizes = _state_sizes(_unwrap(cell))
-    return [sizes[1], sizes[0]] if _is_lstm(cell) else sizes
+    return [sizes[1], sizes[0]] if _is_lstm_like(cell) else sizes
 
 
 def _single_to_keras(cell: Any, state: Any, flat: bool) -> list[Any]:
-    if _is_lstm(cell):
-        if flat or tf.is_tensor(state) and not isinstance(state, (tuple, list)):
+    if _is_lstm_like(cell):
+        if flat or tf.is_tensor(state):  # one concat([c, h]) matrix
             c_width = _state_sizes(_unwrap(cell))[1]
             return [state[:, c_width:], state[:, :c_width]]
         c, h = state
@@ -227,7 +213,7 @@ def _single_to_keras(cell: Any, state: Any, flat: bool) -> list[Any]:
 
 def _single_to_tf1(cell: Any, states: Any, flat: bool) -> Any:
     states = _as_list(states)
-    if _is_lstm(cell):
+    if _is_lstm_like(cell):
         h, c = states
         return tf.concat([c, h], 1) if flat else LSTMStateTuple(c, h)
     return states[0]
@@ -278,7 +264,7 @@ def state_size(cell: Any) -> Any:
     if layers is not None:
         return tuple(state_size(layer) for layer in layers)
     sizes = _state_sizes(_unwrap(cell))
-    if _is_lstm(cell):
+    if _is_lstm_like(cell):
         return LSTMStateTuple(c=sizes[1], h=sizes[0])
     return sizes[0]
 
