@@ -8,8 +8,11 @@
 
 What happens, in order (DESIGN.md §2, §3.3):
 
-1. :func:`read_checkpoint` reads every array with ``tf.train.load_checkpoint``
-   (Saver V1 and V2, eager, no graph, no ``tf_keras``).
+1. The checkpoint is opened with ``tf.train.load_checkpoint`` (Saver V1 and V2,
+   eager, no graph, no ``tf_keras``). A conversion reads it lazily: names, shapes
+   and dtypes from the index first, each cell's arrays only when that cell is
+   converted (so peak memory stays near the Keras weights plus one cell);
+   :func:`read_checkpoint` reads every array at once.
 2. Names in :data:`SKIPPED_VARIABLES` (optimizer slots, ``global_step``, cuDNN's
    opaque blob) are set aside and *listed* in the result.
 3. :func:`discover_stacks` finds every RNN stack from names and shapes alone:
@@ -486,6 +489,43 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         reader = tf.train.load_checkpoint(prefix)
         names = sorted(reader.get_variable_to_shape_map())
         return {name: np.asarray(reader.get_tensor(name)) for name in names}
+    except (tf.errors.OpError, ValueError) as error:
+        raise ValueError(f"Invalid checkpoint `{prefix}`: TensorFlow cannot read it ({error}).") from error
+
+
+class _CheckpointArray:
+    """One checkpoint tensor read only when it becomes an array (``np.asarray``).
+
+    ``.shape`` and ``.dtype`` come from the checkpoint's index, so discovery reads no data,
+    and a conversion holds one cell's arrays at a time instead of the whole checkpoint.
+    """
+
+    __slots__ = ("_reader", "_prefix", "name", "shape", "dtype")
+
+    def __init__(self, reader: Any, prefix: str, name: str, shape: Sequence[int], dtype: Any) -> None:
+        self._reader, self._prefix, self.name = reader, prefix, name
+        self.shape = tuple(int(dim) for dim in shape)
+        self.dtype = np.dtype(dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        tf = _tf()
+        try:
+            value = np.asarray(self._reader.get_tensor(self.name))
+        except (tf.errors.OpError, ValueError) as error:
+            raise ValueError(f"Invalid checkpoint `{self._prefix}`: TensorFlow cannot read `{self.name}` "
+                             f"({error}).") from error
+        return value if dtype is None else value.astype(dtype, copy=False)
+
+
+def _open_checkpoint(prefix: str) -> dict[str, _CheckpointArray]:
+    """Every tensor of a checkpoint as a lazily read :class:`_CheckpointArray`, sorted by name."""
+    tf = _tf()
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+        shapes = reader.get_variable_to_shape_map()
+        dtypes = reader.get_variable_to_dtype_map()
+        return {name: _CheckpointArray(reader, prefix, name, shapes[name], dtypes[name].as_numpy_dtype)
+                for name in sorted(shapes)}
     except (tf.errors.OpError, ValueError) as error:
         raise ValueError(f"Invalid checkpoint `{prefix}`: TensorFlow cannot read it ({error}).") from error
 
@@ -1403,7 +1443,6 @@ def _build_model(stack: DiscoveredStack, spec: StackSpec | None, variables: Mapp
     else:
         model = StackPort(spec, name=name)
     mapping: list[WeightMapping] = []
-    assignments = []
     for direction, cells in stack.cells.items():
         for index, cell in enumerate(cells):
             arrays = {role: np.asarray(variables[tf1_name]) for role, tf1_name in cell.variables.items()}
@@ -1419,15 +1458,16 @@ def _build_model(stack: DiscoveredStack, spec: StackSpec | None, variables: Mapp
                     f"Cannot convert the cell `{cell.prefix}`: its Keras cell {type(keras_cell).__name__} has "
                     f"{len(keras_cell.weights)} weights, the converter gave {len(weights)}."
                 )
-            assignments.append((keras_cell, weights))
             layer_path = "/".join(part for part in (name, direction, f"layer_{index}") if part)
             for keras_weight, value, roles in zip(keras_cell.weights, weights, sources):
                 for role in roles:
                     tf1_name = cell.variables[role]
                     mapping.append(WeightMapping(tf1_name, tuple(np.shape(variables[tf1_name])),
                                                  f"{layer_path}/{keras_weight.name}", tuple(np.shape(value))))
-    for keras_cell, weights in assignments:
-        keras_cell.set_weights(weights)
+            # Assigned cell by cell (the model is discarded on any error), so that only one
+            # cell's TF1 and converted arrays are alive at a time.
+            keras_cell.set_weights(weights)
+            del arrays, weights
     return model, mapping
 
 
@@ -1446,7 +1486,9 @@ class _Plan:
 def _plan(path: Any, *, forget_bias: Any, activation: Any, cell_clip: Any, proj_clip: Any, tf1_defaults: bool,
           cell_kinds: Mapping[str, str] | None, scope: str | None, meta_path: Any) -> _Plan:
     checkpoint = resolve_checkpoint_path(path)
-    variables = read_checkpoint(checkpoint)
+    # Lazily read: discovery needs only shapes and dtypes, and each cell's arrays are read,
+    # converted and assigned one cell at a time (peak memory ~ the Keras weights + one cell).
+    variables = _open_checkpoint(checkpoint)
     skipped = [(name, reason) for name in variables if (reason := skip_reason(name)) is not None]
     stacks = discover_stacks(variables, cell_kinds=cell_kinds)
     if not stacks:
