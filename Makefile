@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-tf-dev-backends
 
-.PHONY: test demo install clean chromium
+.PHONY: test demo install clean chromium bench
 
 install: $(STAMP)
 
@@ -25,6 +25,16 @@ chromium:
 
 demo: $(STAMP)
 	$(VENV)/bin/tf1-migrate demo
+
+# The benchmark suite of issue 8 with modest settings (~10 min on 2 cores; numbers go to
+# bench/RESULTS.md by hand). PyTorch and JAX are optional: absent ones are reported and skipped.
+bench: $(STAMP)
+	@$(PY) -c "import importlib.util as u; [print(f'bench: {m} ' + ('installed' if u.find_spec(m) else 'absent: its contenders are skipped')) for m in ('torch', 'jax')]; print('bench: jax has no contender in bench/ yet (single unpaired runs in RESULTS.md)')"
+	$(PY) bench/rnn_speed.py --rounds 3 --train-steps 4 --infer-steps 8
+	$(PY) bench/codemod_speed.py --rounds 2
+	$(PY) bench/stdlib_speed.py --rounds 2
+	$(PY) bench/checkpoint_speed.py --layers 4 --units 2048
+	$(PY) bench/equivalence_table.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -69,3 +69,58 @@ def test_codemod_speed_quick_prints_ratios_against_bare_libcst():
     assert rows["bare libcst (jobs 1)"][1].startswith("1.00")
     for _, ratio, files_per_second in rows.values():
         assert _ratio(ratio) > 0 and float(files_per_second) > 0
+
+
+def _tables(output: str) -> list[list[list[str]]]:
+    """Every Markdown table of the output: [header cells, *row cells], separator lines dropped."""
+    tables, current = [], []
+    for line in output.splitlines() + [""]:
+        if line.startswith("| "):
+            if not line.startswith("| ---"):
+                current.append([cell.strip() for cell in line.strip().strip("|").split(" | ")])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+@pytest.mark.slow  # ~35 s: generates a checkpoint, then six fresh TensorFlow processes
+def test_checkpoint_speed_quick_reports_time_and_memory_against_the_checkpoint_size():
+    output = _run_quick("checkpoint_speed.py")
+    assert output.startswith("machine: ") and "2 x LSTM 64" in output and "MB on disk" in output
+    main, profile = _tables(output)
+    assert main[0][:2] == ["contender", "wall (s)"] and main[0][-1] == "memory ratio"
+    rows = {row[0]: row for row in main[1:]}
+    assert list(rows)[0] == "import tensorflow, keras (baseline)"
+    assert "convert_checkpoint (library call)" in rows and "read_checkpoint (every array in memory)" in rows
+    assert "tf1-migrate convert-checkpoint (CLI)" in rows or "skipped tf1-migrate" in output
+    for name, (_, wall, own_time, time_ratio, rate, peak, own_rss, memory_ratio) in rows.items():
+        assert _number(wall) > 0 and _number(peak) > 0
+        if name.startswith(("convert_checkpoint", "tf1-migrate")):
+            # Building a Keras model costs memory beyond the bare imports: positive at any size.
+            assert _number(own_rss) > 0 and _number(memory_ratio) > 0
+            assert _number(time_ratio) == _number(time_ratio)  # a number (not nan); its sign is noise here
+    assert profile[0][0] == "step"
+    steps = [row[0] for row in profile[1:]]
+    assert any(step.startswith("_build_model") for step in steps) and any("Model.save" in s for s in steps)
+    for row in profile[1:]:
+        assert all(_number(cell) >= 0 for cell in row[1:4])
+
+
+def test_stdlib_speed_quick_counts_the_files_and_reports_files_per_second():
+    output = _run_quick("stdlib_speed.py")
+    match = re.search(r"(\d[\d,]*) \.py files the command visits", output)
+    assert match and _number(match.group(1)) > 0, output
+    (table,) = _tables(output)
+    assert table[0][0] == "contender"
+    rows = {row[0]: row for row in table[1:]}
+    assert any(name.startswith("tf1-migrate --help") for name in rows)
+    rewrites = [row for name, row in rows.items() if "rewrite --check" in name]
+    assert len(rewrites) == 2
+    for _, wall, files_per_second, ratio, exit_code in rewrites:
+        assert _number(wall.split()[0]) > 0 and _number(files_per_second) > 0
+        assert _ratio(ratio) > 0

@@ -1,0 +1,157 @@
+"""Codemod throughput on a TensorFlow-free tree: ``tf1-migrate rewrite --check`` over the standard library.
+
+    python bench/stdlib_speed.py                  # the whole standard library, 3 rounds
+    python bench/stdlib_speed.py --rounds 5 --verbose
+    python bench/stdlib_speed.py --quick          # a few stdlib packages, 1 round (tests/test_bench_smoke.py)
+
+Issue 8's target: on a TensorFlow-free tree (the standard library) >= 500 files/s. The tree is
+``sysconfig.get_paths()["stdlib"]`` of the interpreter running this script (the venv's base
+Python), read in place (nothing is written: ``--check``), with ``site-packages`` and
+``dist-packages`` excluded (``--exclude``; they are not the standard library). The number of
+files is what the command visits: ``migrate.runner.collect_paths`` with the same arguments, the
+function the CLI itself walks with.
+
+Contenders, each a whole command in a subprocess (interpreter start-up included), in a rotating
+order every round:
+
+* ``tf1-migrate --help``  start-up only (what every run pays before the first file);
+* ``tf1-migrate rewrite --check -j 2`` at ``--level keras`` (the default) and ``--level compat``.
+
+The exit code is shown, not judged (``--check`` exits 1 when a file would change or failed). The
+command reads every visited file; files that never mention TensorFlow are passed over before any
+parsing, which is what makes this tree fast (the standard library's deliberately unparseable
+test files are among them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import time
+from typing import Any
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+TARGET_FILES_PER_SECOND = 500.0
+EXCLUDED = ("site-packages", "dist-packages")
+QUICK_PACKAGES = ("json", "email", "importlib")
+
+
+def find_cli() -> str | None:
+    beside = pathlib.Path(sys.executable).parent / "tf1-migrate"
+    return str(beside) if beside.exists() else shutil.which("tf1-migrate")
+
+
+def tree_paths(quick: bool) -> list[str]:
+    stdlib = sysconfig.get_paths()["stdlib"]
+    if not quick:
+        return [stdlib]
+    return [os.path.join(stdlib, name) for name in QUICK_PACKAGES if os.path.isdir(os.path.join(stdlib, name))]
+
+
+def count_files(paths: list[str]) -> tuple[int, int]:
+    """(files the rewrite visits, their bytes): the CLI's own walk, same excludes."""
+    sys.path.insert(0, str(REPO))
+    from migrate.runner import collect_paths
+
+    files = [collected.path for collected in collect_paths(paths, EXCLUDED) if not collected.problem]
+    return len(files), sum(os.path.getsize(path) for path in files)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    cli = find_cli()
+    if cli is None:
+        raise SystemExit("tf1-migrate console script not found (pip install -e .)")
+    paths = tree_paths(args.quick)
+    files, size = count_files(paths)
+    excludes = [item for pattern in EXCLUDED for item in ("--exclude", pattern)]
+    commands = {
+        "tf1-migrate --help (start-up only)": [cli, "--help"],
+        "tf1-migrate rewrite --check -j 2 (level keras, the default)":
+            [cli, "rewrite", "--check", "--jobs", str(args.jobs), "--level", "keras", *excludes, *paths],
+        "tf1-migrate rewrite --check -j 2 --level compat":
+            [cli, "rewrite", "--check", "--jobs", str(args.jobs), "--level", "compat", *excludes, *paths],
+    }
+    names = list(commands)
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    exits: dict[str, set[int]] = {name: set() for name in names}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    for round_index in range(args.rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            completed = subprocess.run(commands[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       env=env, timeout=3600)
+            walls[name].append(time.perf_counter() - start)
+            exits[name].add(completed.returncode)
+        if args.verbose:
+            print(f"round {round_index + 1}: " + ", ".join(f"{n} {walls[n][-1]:.2f} s" for n in names),
+                  file=sys.stderr)
+    rows = []
+    for name in names:
+        start_up = name.startswith("tf1-migrate --help")
+        rates = [files / wall for wall in walls[name]]
+        rows.append({"name": name, "wall": statistics.median(walls[name]),
+                     "wall_range": (min(walls[name]), max(walls[name])), "start_up": start_up,
+                     "files_per_second": None if start_up else statistics.median(rates),
+                     "rate_range": None if start_up else (min(rates), max(rates)),
+                     "exits": sorted(exits[name])})
+    return {"paths": paths, "files": files, "bytes": size, "rounds": args.rounds, "jobs": args.jobs, "rows": rows}
+
+
+def format_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"Standard library tree: {', '.join(result['paths'])} (excluding {', '.join(EXCLUDED)}): "
+        f"{result['files']:,} .py files the command visits ({result['bytes'] / 1024 / 1024:.1f} MB). "
+        f"Median of {result['rounds']} round(s), whole command in a subprocess (start-up included); "
+        f"ratio = files/s / the target {TARGET_FILES_PER_SECOND:.0f} files/s (in brackets the lowest and highest).",
+        "",
+        "| contender | wall (s) | files/s | ratio to target | exit code |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    target = TARGET_FILES_PER_SECOND
+    for row in result["rows"]:
+        low_wall, high_wall = row["wall_range"]
+        exits = ",".join(str(code) for code in row["exits"])
+        if row["start_up"]:
+            lines.append(f"| {row['name']} | {row['wall']:.2f} ({low_wall:.2f}–{high_wall:.2f}) | – | – | {exits} |")
+            continue
+        low, high = row["rate_range"]
+        lines.append(f"| {row['name']} | {row['wall']:.2f} ({low_wall:.2f}–{high_wall:.2f}) | "
+                     f"{row['files_per_second']:,.0f} | {row['files_per_second'] / target:.2f} "
+                     f"({low / target:.2f}–{high / target:.2f}) | {exits} |")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
+    parser.add_argument("--jobs", type=int, default=2, help="--jobs of the rewrite (default 2)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: only {', '.join(QUICK_PACKAGES)} of the standard library, 1 round")
+    parser.add_argument("--verbose", action="store_true", help="print every round's wall times to stderr")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds = 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    result = run(args)
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from rnn_speed import machine_description
+
+    print(f"machine: {machine_description()}")
+    print()
+    print(format_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
