@@ -19,6 +19,9 @@ final state of each minibatch carried into the next one. Contenders:
                      TensorFlow's), in inference the whole forward (``jit_compile=True``)
 * ``unrolled_stack`` tf2_port.fast.UnrolledLSTMStack: both layers in one unrolled graph with a
                      hand-written backward, so the layers overlap in time on the two cores
+* ``fused_torch``    tf2_port.fused.FusedLSTMStack in Keras 3 on the **torch** backend (its
+                     worker sets KERAS_BACKEND=torch): PyTorch's fused LSTM kernel on the Keras
+                     variables, trained eagerly by a Keras SGD optimizer (skipped without torch)
 * ``torch``          PyTorch nn.LSTM (2 layers), eager, same config (skipped if torch is absent)
 
 Each contender lives in its own worker process (own thread pools, own peak memory, no
@@ -43,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "precomputed_xla", "unrolled_stack", "torch")
+CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "precomputed_xla", "unrolled_stack", "fused_torch",
+              "torch")
 LABELS = {
     "tf1": "TF1 graph (dynamic_rnn + MultiRNNCell, Session)",
     "keras_cells": "Keras 3 RNN(StackedRNNCells), tf.function",
@@ -51,6 +55,7 @@ LABELS = {
     "precomputed": "PrecomputedInputLSTM x 2 (tf2_port.fast), tf.function",
     "precomputed_xla": "PrecomputedInputLSTM x 2 + XLA (train: compile_loops=True; infer: jit_compile)",
     "unrolled_stack": "UnrolledLSTMStack (tf2_port.fast: both layers in one unrolled graph), tf.function",
+    "fused_torch": "FusedLSTMStack (tf2_port.fused), Keras 3 on the torch backend, eager",
     "torch": "PyTorch nn.LSTM, eager",
 }
 
@@ -183,6 +188,75 @@ def _unrolled_stack_char_lm(port: Any, config: dict[str, Any]) -> Any:
     return model
 
 
+class KerasTorchContender:
+    """The d2l model on tf2_port.fused.FusedLSTMStack, Keras 3 on the torch backend.
+
+    Keras on torch has no compiled step to use here (``jit_compile`` would mean torch.compile,
+    which breaks the graph at the LSTM kernel anyway, as the issue found), so the step is
+    Keras's documented custom loop for that backend: forward, ``loss.backward()``, and the
+    Keras optimizer applying the variables' ``.grad`` — eager, as the PyTorch contender is.
+    """
+
+    def __init__(self, config: dict[str, Any], variables: dict[str, np.ndarray]) -> None:
+        import keras
+        import torch
+
+        from tf2_port.fused import FusedLSTMStack
+        from tf2_port.models.char_lm import CharLMPort
+
+        # The TF1 -> Keras conversion is StackPort's (backend-independent); its weights then go
+        # into the fused stack, as for UnrolledLSTMStack.
+        port = CharLMPort(config["vocab"], num_hiddens=config["hidden"], num_layers=2, num_steps=config["steps"])
+        port.set_tf1_variables(variables)
+
+        class FusedCharLM(keras.Model):
+            def __init__(self) -> None:
+                super().__init__()
+                self.vocab_size = config["vocab"]
+                self.stack = FusedLSTMStack((config["hidden"], config["hidden"]))
+                self.stack.build((None, config["steps"], self.vocab_size))
+                self.dense = keras.layers.Dense(self.vocab_size)
+                self.dense.build((None, config["steps"], config["hidden"]))
+
+            def call(self, inputs: Any, initial_state: Any = None) -> list[Any]:
+                outputs, *final = self.stack(keras.ops.one_hot(inputs, self.vocab_size), initial_state=initial_state)
+                return [self.dense(outputs), *final]
+
+        self.torch, self.keras = torch, keras
+        self.model = FusedCharLM()
+        self.model.stack.set_weights([w for layer in port.stack.cells[""] for w in layer.get_weights()])
+        self.model.dense.set_weights(port.dense.get_weights())
+        # keras SGD's global_clipnorm scales by min(1, clip / global_norm), as tf.clip_by_global_norm does.
+        self.optimizer = keras.optimizers.SGD(learning_rate=1.0, global_clipnorm=1.0)
+        self.optimizer.build(self.model.trainable_variables)
+        self.train_states: list[Any] = []
+        self.infer_states: list[Any] = []
+
+    def logits(self, inputs: np.ndarray) -> np.ndarray:
+        with self.torch.no_grad():
+            return self.keras.ops.convert_to_numpy(self.model(self.torch.from_numpy(inputs))[0])
+
+    def train_step(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        torch, keras = self.torch, self.keras
+        variables = self.model.trainable_variables
+        # The carried state holds no gradient across minibatches (as d2l, and as the TF1 feed).
+        logits, *final = self.model(torch.from_numpy(inputs), initial_state=self.train_states or None)
+        loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
+            torch.from_numpy(targets).long(), logits, from_logits=True))
+        self.model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            self.optimizer.apply([v.value.grad for v in variables], variables)
+        self.train_states = [state.detach() for state in final]
+        return loss.item()
+
+    def infer_step(self, inputs: np.ndarray) -> None:
+        with self.torch.no_grad():
+            logits, *self.infer_states = self.model(self.torch.from_numpy(inputs),
+                                                    initial_state=self.infer_states or None)
+            logits.numpy()  # fetched, as session.run fetches
+
+
 class TorchContender:
     def __init__(self, config: dict[str, Any], variables: dict[str, np.ndarray]) -> None:
         import torch
@@ -245,6 +319,8 @@ def _make_contender(name: str, config: dict[str, Any], variables: Any) -> Any:
         return TF1Contender(config)
     if name == "torch":
         return TorchContender(config, variables)
+    if name == "fused_torch":
+        return KerasTorchContender(config, variables)
     return KerasContender(config, variables, name)
 
 
@@ -253,6 +329,11 @@ def _preload(name: str) -> None:
     if name == "tf1":
         import tf1_reference._legacy  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
     elif name == "torch":
+        import torch  # noqa: F401
+    elif name == "fused_torch":
+        # The Keras backend is read once, when Keras is first imported: set it before that.
+        os.environ["KERAS_BACKEND"] = "torch"
+        import keras  # noqa: F401
         import torch  # noqa: F401
     else:
         import keras  # noqa: F401
@@ -376,9 +457,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "tf1" not in names:
         names.insert(0, "tf1")  # every ratio is against it
     skipped: dict[str, str] = {}
-    if "torch" in names and not _torch_available():
-        names.remove("torch")
-        skipped["torch"] = "PyTorch is not installed (pip install torch==2.13.0)"
+    for name in ("fused_torch", "torch"):
+        if name in names and not _torch_available():
+            names.remove(name)
+            skipped[name] = "PyTorch is not installed (pip install torch==2.13.0)"
     context = multiprocessing.get_context("spawn")
     workers: dict[str, tuple[Any, Any]] = {}
     ready: dict[str, dict[str, Any]] = {}
@@ -410,6 +492,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     active = list(workers)
     ratios: dict[str, dict[str, list[float]]] = {name: {"train": [], "infer": []} for name in active}
     absolute: dict[str, dict[str, list[float]]] = {name: {"train": [], "infer": []} for name in active}
+    to_torch: dict[str, dict[str, list[float]]] = {name: {"train": [], "infer": []} for name in active}
     # How much of the machine other processes took during each round (another user's tests...):
     # printed, and with --max-foreign-load a round above it is dropped, by a rule fixed in advance.
     our_pids = [os.getpid()] + [process.pid for process, _ in workers.values()]
@@ -445,6 +528,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for kind in ("train", "infer"):
                 absolute[name][kind].append(measured[name][kind])
                 ratios[name][kind].append(measured[name][kind] / measured["tf1"][kind])
+                if "torch" in measured:  # the issue's other target, paired within the round as well
+                    to_torch[name][kind].append(measured[name][kind] / measured["torch"][kind])
     if not ratios["tf1"]["train"]:
         raise SystemExit(f"all {args.rounds} rounds were dropped by --max-foreign-load {args.max_foreign_load}")
     peak = {}
@@ -465,6 +550,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "first_train_seconds": ready[name]["first_train_seconds"],
             "peak_rss_mb": peak[name],
             "max_logit_diff": float(np.max(np.abs(ready[name]["logits"] - reference_logits))),
+            "to_torch": ({kind: statistics.median(to_torch[name][kind]) for kind in ("train", "infer")}
+                         if to_torch[name]["train"] else None),
         })
     return {"config": config, "rows": rows, "skipped": skipped, "rounds": args.rounds - dropped, "dropped": dropped,
             "foreign_load": statistics.median(foreign_loads) if foreign_loads else None}
@@ -495,6 +582,11 @@ def format_table(result: dict[str, Any]) -> str:
             f"{row['infer_ratio']:.2f} ({infer_low:.2f}–{infer_high:.2f}) | {row['train_tokens_per_second']:,.0f} | "
             f"{row['infer_tokens_per_second']:,.0f} | {row['first_train_seconds']:.2f} | {row['peak_rss_mb']:,.0f} | "
             f"{row['max_logit_diff']:.1e} |")
+    paired = [row for row in result["rows"] if row["to_torch"] and row["name"] not in ("tf1", "torch")]
+    if paired:
+        lines += ["", "Ratio to PyTorch nn.LSTM eager in the same round (median, train / infer): " + "; ".join(
+            f"{row['name']} {row['to_torch']['train']:.2f} / {row['to_torch']['infer']:.2f}"
+            for row in paired)]
     for name, reason in result["skipped"].items():
         lines.append(f"\nskipped {name}: {reason}")
     return "\n".join(lines)

@@ -1,0 +1,172 @@
+"""An LSTM stack that runs PyTorch's fused LSTM kernel on the torch backend (issue 8).
+
+PyTorch's lead on CPU (bench/RESULTS.md) is its fused LSTM (``torch._VF.lstm``: oneDNN in
+float32, ATen's own loop otherwise), which hoists the input projection of every layer into one
+product and computes the weight gradients as one product each. ``keras.layers.LSTM`` on the
+torch backend calls that kernel only on CUDA; on CPU it runs a Python loop of per-step ops.
+:class:`FusedLSTMStack` calls the kernel directly with the Keras variables' own tensors (on the
+torch backend a Keras variable *is* a ``torch.nn.Parameter``), so autograd fills their
+``.grad`` and a Keras optimizer trains them like any other layer's.
+
+Weight mapping (the layout ``keras.layers.LSTM``'s cell uses, gate order ``(i, f, c, o)``,
+which is PyTorch's ``(i, f, g, o)``): ``weight_ih = kernel.T``, ``weight_hh =
+recurrent_kernel.T``, ``bias_ih = bias``, ``bias_hh = 0``. PyTorch adds ``x W_ih^T + b_ih +
+h W_hh^T + b_hh`` where Keras adds ``x K + h R + b``: the same numbers to float rounding, not
+bit for bit (tests/test_port_fused.py has the measured differences).
+
+Measured on 2 CPU cores (bench/RESULTS.md, d2l char LM, 2 x 256): 2.00x the TF1 graph in
+training, 1.95x in inference; 0.87x / 0.82x PyTorch eager ``nn.LSTM`` in the same rounds.
+
+On any other backend the layer runs its stacked ``keras.layers.LSTM`` sublayers (the stock
+path: the weights are the same variables either way), so a model saved on one backend loads
+and computes on another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+_PACKAGE = "tf1_migrate"
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class FusedLSTMStack(keras.layers.Layer):
+    """Stacked ``keras.layers.LSTM`` layers, run by PyTorch's fused kernel on the torch backend.
+
+    Holds ``len(units)`` ``keras.layers.LSTM(u, return_sequences=True, return_state=True,
+    unit_forget_bias=True)`` sublayers; ``get_weights`` / ``set_weights`` are theirs
+    concatenated (``kernel``, ``recurrent_kernel``, ``bias`` per layer), the same list as a
+    ``StackPort(spec, fast=True)``'s layers and as ``tf2_port.fast.UnrolledLSTMStack``.
+
+    On the torch backend ``call`` makes one ``torch._VF.lstm`` call for a stack of equal widths
+    (what ``torch.nn.LSTM(num_layers=n)`` makes) and one per layer otherwise. Elsewhere it calls
+    the sublayers (TensorFlow, JAX: the stock ``keras.layers.LSTM`` path; on the TensorFlow
+    backend ``tf2_port.fast.UnrolledLSTMStack`` is the faster choice on CPU).
+
+    Limits: no masking, dropout, reversal or other activations (use ``StackPort`` for those).
+
+    Args:
+        units: units per layer, bottom first, e.g. ``(256, 256)``.
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
+
+    Call arguments:
+        inputs: ``[batch, time, input_size]``.
+        initial_state: None (zeros) or the flat ``[h, c]`` per layer (``StackPort``'s order).
+
+    Returns:
+        ``[outputs of the last layer [batch, time, units[-1]], h, c per layer...]``, as
+        ``StackPort`` returns them.
+
+    Example:
+
+    >>> stack = FusedLSTMStack((8, 8))
+    >>> outputs, h0, c0, h1, c1 = stack(keras.ops.ones((2, 5, 3)))
+    >>> tuple(outputs.shape)
+    (2, 5, 8)
+    """
+
+    def __init__(self, units: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        units = tuple(units) if isinstance(units, (list, tuple)) else units
+        if not isinstance(units, tuple) or not units or not all(isinstance(u, int) and u > 0 for u in units):
+            raise ValueError(f"Invalid value for `units`: expected a non-empty sequence of positive ints, "
+                             f"received {units!r}.")
+        self.units = units
+        # Sublayers, not bare weights: the variables are then keras.layers.LSTM's own (same names,
+        # initializers, unit_forget_bias), and the non-torch path is the stock layer itself.
+        self.lstms = [keras.layers.LSTM(u, return_sequences=True, return_state=True, unit_forget_bias=True,
+                                        dtype=self.dtype_policy, name=f"lstm_{index}")
+                      for index, u in enumerate(units)]
+        self._torch_params_cache: tuple = (None, None)  # see _torch_params
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        for lstm, units in zip(self.lstms, self.units):
+            lstm.build(shape)
+            shape = shape[:-1] + (units,)
+
+    def call(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
+        if mask is not None:
+            raise ValueError("FusedLSTMStack does not support masks; received a mask. "
+                             "Use StackPort for masked sequences.")
+        if initial_state is not None and len(initial_state) != 2 * len(self.units):
+            raise ValueError(f"Invalid `initial_state`: expected {2 * len(self.units)} tensors ([h, c] per layer), "
+                             f"received {len(initial_state)}.")
+        if keras.backend.backend() == "torch":
+            return self._call_torch(inputs, initial_state)
+        x, final = inputs, []
+        for index, lstm in enumerate(self.lstms):
+            state = None if initial_state is None else list(initial_state[2 * index: 2 * index + 2])
+            x, h, c = lstm(x, initial_state=state)
+            final += [h, c]
+        return [x, *final]
+
+    def _call_torch(self, inputs: Any, initial_state: Any) -> list[Any]:
+        import torch
+
+        x = keras.ops.convert_to_tensor(inputs, self.compute_dtype)
+        batch = x.shape[0]
+        if initial_state is None:
+            states = [torch.zeros((batch, units), dtype=x.dtype, device=x.device)
+                      for units in self.units for _ in range(2)]
+        else:
+            states = [keras.ops.convert_to_tensor(state, self.compute_dtype) for state in initial_state]
+        params = self._torch_params()
+        # One kernel call per run of equal widths: torch's multi-layer call needs the same hidden
+        # size in every layer (it stacks h and c into [layers, batch, units]).
+        final = []
+        start = 0
+        while start < len(self.units):
+            stop = start + 1
+            while stop < len(self.units) and self.units[stop] == self.units[start]:
+                stop += 1
+            h0 = torch.stack(states[2 * start: 2 * stop: 2])
+            c0 = torch.stack(states[2 * start + 1: 2 * stop: 2])
+            # (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+            x, h_n, c_n = torch._VF.lstm(x, (h0, c0), params[4 * start: 4 * stop], True, stop - start, 0.0,
+                                         torch.is_grad_enabled(), False, True)
+            for h, c in zip(h_n.unbind(0), c_n.unbind(0)):
+                final += [h, c]
+            start = stop
+        return [x, *final]
+
+    def _torch_params(self) -> list[Any]:
+        """``[weight_ih, weight_hh, bias_ih, bias_hh]`` per layer, in torch's layout."""
+        import torch
+
+        # ``.value`` is the torch.nn.Parameter itself: the transposes below are autograd ops on
+        # it, so loss.backward() reaches the Keras variable. Contiguous copies, because the
+        # kernel wants [4 units, input] rows (measured: passing the transposed views is slower,
+        # the oneDNN path copies them itself); they cost ~0.8 ms per call at 2 x 256 units,
+        # ~25 ms at 2 x 1024 (plus as much again for their gradients): most of what keeps this
+        # layer behind nn.LSTM, whose parameters are stored in the kernel's layout.
+        values = [weight.value for lstm in self.lstms
+                  for weight in (lstm.cell.kernel, lstm.cell.recurrent_kernel, lstm.cell.bias)]
+        grad = torch.is_grad_enabled()
+        # Without autograd (inference) the copies are reused until a variable changes: every
+        # in-place write to a tensor (optimizer step, assign, set_weights) bumps its _version.
+        key = None if grad else tuple((id(value), value._version) for value in values)
+        if key is not None and self._torch_params_cache[0] == key:
+            return self._torch_params_cache[1]
+        params = []
+        for kernel, recurrent_kernel, bias in zip(values[0::3], values[1::3], values[2::3]):
+            params += [kernel.t().contiguous(), recurrent_kernel.t().contiguous(), bias,
+                       torch.zeros_like(bias, requires_grad=False)]
+        if key is not None:
+            self._torch_params_cache = (key, params)
+        return params
+
+    def compute_output_spec(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        specs = [keras.KerasTensor((batch, steps, self.units[-1]), dtype=self.compute_dtype)]
+        for units in self.units:
+            specs += [keras.KerasTensor((batch, units), dtype=self.compute_dtype)] * 2
+        return specs
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": list(self.units)}
+
+
+__all__ = ["FusedLSTMStack"]
