@@ -45,6 +45,8 @@ import tempfile
 import time
 from typing import Any
 
+from common import print_report  # bench/ is the script's folder
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
@@ -318,12 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         return worker(argv[1:])
     args = parse_args(argv)
     result = run(args)
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-    from rnn_speed import machine_description
-
-    print(f"machine: {machine_description()}")
-    print()
-    print(format_table(result))
+    print_report(format_table(result))
     return 0
 
 

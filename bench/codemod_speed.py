@@ -35,6 +35,8 @@ from typing import Any, Callable
 
 import libcst as cst
 
+from common import machine_jiffies, print_report  # bench/ is the script's folder
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "tf1_scripts"
 
@@ -106,17 +108,6 @@ def command(arguments: list[str]) -> Callable[[list[str]], None]:
     return run
 
 
-def _machine_jiffies() -> tuple[int, int] | None:
-    """(busy, total) CPU jiffies of the whole machine since boot (Linux /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as handle:
-            fields = [int(value) for value in handle.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
 def _own_jiffies() -> float:
     """CPU used by this process and its finished children (pools, commands), in jiffies."""
     times = os.times()
@@ -173,12 +164,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for round_index in range(args.rounds):
             shift = round_index % len(names)
             measured = {}
-            machine_before, ours_before = _machine_jiffies(), _own_jiffies()
+            machine_before, ours_before = machine_jiffies(), _own_jiffies()
             for name in names[shift:] + names[:shift]:
                 start = time.perf_counter()
                 contenders[name](paths)
                 measured[name] = len(paths) / (time.perf_counter() - start)
-            machine_after, ours_after = _machine_jiffies(), _own_jiffies()
+            machine_after, ours_after = machine_jiffies(), _own_jiffies()
             if machine_before and machine_after and machine_after[1] > machine_before[1]:
                 busy = machine_after[0] - machine_before[0] - (ours_after - ours_before)
                 foreign_loads.append(max(0.0, busy / (machine_after[1] - machine_before[1])))
@@ -233,12 +224,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = run(args)
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-    from rnn_speed import machine_description
-
-    print(f"machine: {machine_description()}")
-    print()
-    print(format_table(result))
+    print_report(format_table(result))
     return 0
 
 

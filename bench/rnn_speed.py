@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -45,6 +44,8 @@ import time
 from typing import Any
 
 import numpy as np
+
+from common import machine_jiffies, print_report  # bench/ is the script's folder
 
 CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "precomputed_xla", "unrolled_stack", "fused_torch",
               "torch")
@@ -388,27 +389,6 @@ def _worker(name: str, config: dict[str, Any], batches: list, connection: Any) -
 
 # --- the parent: rounds, ratios, table ---------------------------------------------------------
 
-def machine_description() -> str:
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    from importlib import metadata
-
-    versions = [f"Python {platform.python_version()}"]
-    for package in ("tensorflow", "keras", "torch", "numpy"):
-        try:  # read from the installed metadata: importing TensorFlow here would cost seconds
-            versions.append(f"{package} {metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{package} absent")
-    return f"{model}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}; " + ", ".join(versions)
-
-
 def _batches(config: dict[str, Any], count: int) -> tuple[list, int]:
     from tf1_reference.text import load_char_corpus, load_text, seq_data_iter_sequential
 
@@ -419,17 +399,6 @@ def _batches(config: dict[str, Any], count: int) -> tuple[list, int]:
         if len(batches) == count:
             break
     return batches, len(vocab)
-
-
-def _machine_jiffies() -> tuple[int, int] | None:
-    """(busy, total) CPU jiffies of the whole machine since boot (Linux /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as handle:
-            fields = [int(value) for value in handle.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
 
 
 def _process_jiffies(pids: list[int]) -> int:
@@ -503,13 +472,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         shift = round_index % len(active)
         order = active[shift:] + active[:shift]
         measured = {}
-        machine_before, ours_before = _machine_jiffies(), _process_jiffies(our_pids)
+        machine_before, ours_before = machine_jiffies(), _process_jiffies(our_pids)
         for name in order:
             _, connection = workers[name]
             time.sleep(args.pause)  # let the previous runtime's spinning threads go idle
             connection.send(("measure", args.train_steps, args.infer_steps))
             measured[name] = connection.recv()
-        machine_after, ours_after = _machine_jiffies(), _process_jiffies(our_pids)
+        machine_after, ours_after = machine_jiffies(), _process_jiffies(our_pids)
         foreign = None
         if machine_before and machine_after and machine_after[1] > machine_before[1]:
             busy = machine_after[0] - machine_before[0] - (ours_after - ours_before)
@@ -618,9 +587,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = run(args)
-    print(f"machine: {machine_description()}")
-    print()
-    print(format_table(result))
+    print_report(format_table(result))
     return 0
 
 

@@ -36,6 +36,8 @@ import sysconfig
 import time
 from typing import Any
 
+from common import print_report  # bench/ is the script's folder
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 TARGET_FILES_PER_SECOND = 500.0
 EXCLUDED = ("site-packages", "dist-packages")
@@ -144,12 +146,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = run(args)
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-    from rnn_speed import machine_description
-
-    print(f"machine: {machine_description()}")
-    print()
-    print(format_table(result))
+    print_report(format_table(result))
     return 0
 
 
