@@ -604,3 +604,23 @@ def test_converted_keras_file_runs_in_a_fresh_process_without_legacy_keras(tmp_p
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["tf_keras_loaded"] is False
     assert report["outputs"] <= ATOL and report["states"] <= ATOL, report
+
+
+def test_conversion_builds_without_orthogonal_draws_and_keeps_the_initializer_config():
+    # Speed only (the weights are overwritten right away): the saved config must not change,
+    # and the draw must come back after the build, also when the build fails.
+    import keras
+
+    from tf2_port.checkpoint import _no_orthogonal_draws
+
+    with _no_orthogonal_draws():
+        cell = keras.layers.LSTMCell(4)
+        cell.build((None, 3))
+    assert not np.any(cell.recurrent_kernel.numpy())
+    assert cell.get_config()["recurrent_initializer"]["class_name"] == "Orthogonal"
+    with pytest.raises(RuntimeError):
+        with _no_orthogonal_draws():
+            raise RuntimeError("build failed")
+    fresh = keras.layers.LSTMCell(4)
+    fresh.build((None, 3))
+    assert np.any(fresh.recurrent_kernel.numpy())

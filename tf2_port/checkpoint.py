@@ -61,6 +61,7 @@ works on any Keras backend.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -1433,6 +1434,24 @@ def _weight_sources(cell: DiscoveredCell) -> list[tuple[str, ...]]:
     return sources
 
 
+@contextlib.contextmanager
+def _no_orthogonal_draws():
+    """Build with zeros where Keras would draw orthogonal recurrent kernels.
+
+    Every weight is overwritten by the checkpoint's right after the build, and the orthogonal
+    draw is a QR decomposition per recurrent kernel: 21 of the 26 s of converting a 4 x 2048
+    LSTM (bench/checkpoint_speed.py --profile). Only the initial values change: the cells keep
+    their Orthogonal initializer objects, so the saved configuration is the same.
+    """
+    orthogonal = keras.initializers.Orthogonal
+    draw = orthogonal.__call__
+    orthogonal.__call__ = lambda self, shape, dtype=None: ops.zeros(shape, dtype=dtype)
+    try:
+        yield
+    finally:
+        orthogonal.__call__ = draw
+
+
 def _build_model(stack: DiscoveredStack, spec: StackSpec | None, variables: Mapping[str, np.ndarray],
                  settings: Mapping[str, Mapping[str, Setting]]) -> tuple[Any, list[WeightMapping]]:
     """The stack's Keras model with converted weights, and the name mapping."""
@@ -1441,7 +1460,8 @@ def _build_model(stack: DiscoveredStack, spec: StackSpec | None, variables: Mapp
         model = CudnnGRUStackPort([cell.units for cell in stack.layers], stack.layers[0].input_size,
                                   name=name, dtype=stack.layers[0].dtype)
     else:
-        model = StackPort(spec, name=name)
+        with _no_orthogonal_draws():
+            model = StackPort(spec, name=name)
     mapping: list[WeightMapping] = []
     for direction, cells in stack.cells.items():
         for index, cell in enumerate(cells):
