@@ -102,7 +102,9 @@ class KerasContender:
         if form.startswith("precomputed"):
             self.model = _precomputed_char_lm(port, config, compile_loops=form == "precomputed_xla")
         elif form == "unrolled_stack":
-            self.model = _unrolled_stack_char_lm(port, config)
+            from tf2_port.fast import UnrolledLSTMStack
+
+            self.model = _stack_char_lm(UnrolledLSTMStack, port, config)
         else:
             self.model = port
         model = self.model
@@ -164,17 +166,16 @@ def _precomputed_char_lm(port: Any, config: dict[str, Any], compile_loops: bool)
     return model
 
 
-def _unrolled_stack_char_lm(port: Any, config: dict[str, Any]) -> Any:
-    """The d2l model on one tf2_port.fast.UnrolledLSTMStack, with the weights of ``port`` (fast form)."""
+def _stack_char_lm(stack_class: Any, port: Any, config: dict[str, Any]) -> Any:
+    """The d2l model on one whole-stack layer (``UnrolledLSTMStack``, ``FusedLSTMStack``) with
+    the weights of ``port`` (fast form): both stacks take stock ``keras.layers.LSTM`` weights."""
     import keras
 
-    from tf2_port.fast import UnrolledLSTMStack
-
-    class UnrolledStackCharLM(keras.Model):
+    class StackCharLM(keras.Model):
         def __init__(self) -> None:
             super().__init__()
             self.vocab_size = config["vocab"]
-            self.stack = UnrolledLSTMStack((config["hidden"], config["hidden"]))
+            self.stack = stack_class((config["hidden"], config["hidden"]))
             self.stack.build((None, config["steps"], self.vocab_size))
             self.dense = keras.layers.Dense(self.vocab_size)
             self.dense.build((None, config["steps"], config["hidden"]))
@@ -183,7 +184,7 @@ def _unrolled_stack_char_lm(port: Any, config: dict[str, Any]) -> Any:
             outputs, *final = self.stack(keras.ops.one_hot(inputs, self.vocab_size), initial_state=initial_state)
             return [self.dense(outputs), *final]
 
-    model = UnrolledStackCharLM()
+    model = StackCharLM()
     model.stack.set_weights([w for layer in port.stack.cells[""] for w in layer.get_weights()])
     model.dense.set_weights(port.dense.get_weights())
     return model
@@ -210,23 +211,8 @@ class KerasTorchContender:
         port = CharLMPort(config["vocab"], num_hiddens=config["hidden"], num_layers=2, num_steps=config["steps"])
         port.set_tf1_variables(variables)
 
-        class FusedCharLM(keras.Model):
-            def __init__(self) -> None:
-                super().__init__()
-                self.vocab_size = config["vocab"]
-                self.stack = FusedLSTMStack((config["hidden"], config["hidden"]))
-                self.stack.build((None, config["steps"], self.vocab_size))
-                self.dense = keras.layers.Dense(self.vocab_size)
-                self.dense.build((None, config["steps"], config["hidden"]))
-
-            def call(self, inputs: Any, initial_state: Any = None) -> list[Any]:
-                outputs, *final = self.stack(keras.ops.one_hot(inputs, self.vocab_size), initial_state=initial_state)
-                return [self.dense(outputs), *final]
-
         self.torch, self.keras = torch, keras
-        self.model = FusedCharLM()
-        self.model.stack.set_weights([w for layer in port.stack.cells[""] for w in layer.get_weights()])
-        self.model.dense.set_weights(port.dense.get_weights())
+        self.model = _stack_char_lm(FusedLSTMStack, port, config)
         # keras SGD's global_clipnorm scales by min(1, clip / global_norm), as tf.clip_by_global_norm does.
         self.optimizer = keras.optimizers.SGD(learning_rate=1.0, global_clipnorm=1.0)
         self.optimizer.build(self.model.trainable_variables)
