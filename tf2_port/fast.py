@@ -36,6 +36,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tf2_port.fused import stack_units
+
 _PACKAGE = "tf1_migrate"
 # Unrolling gives TensorFlow's graph optimiser and executor whole steps to schedule with no
 # while-loop frame overhead; past this length the graph (forward + backward) grows too large
@@ -432,11 +434,7 @@ class UnrolledLSTMStack(keras.layers.Layer):
                 f"UnrolledLSTMStack needs the TensorFlow backend (it uses tf.custom_gradient), "
                 f"received the {keras.backend.backend()!r} backend; use StackPort there."
             )
-        units = tuple(units) if isinstance(units, (list, tuple)) else units
-        if not isinstance(units, tuple) or not units or not all(isinstance(u, int) and u > 0 for u in units):
-            raise ValueError(f"Invalid value for `units`: expected a non-empty sequence of positive ints, "
-                             f"received {units!r}.")
-        self.units = units
+        self.units = stack_units(units)
 
     def build(self, input_shape: Any) -> None:
         self.cells = []

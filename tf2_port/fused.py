@@ -31,6 +31,15 @@ import keras
 _PACKAGE = "tf1_migrate"
 
 
+def stack_units(units: Any) -> tuple[int, ...]:
+    """``units`` of a whole-stack layer, bottom first, validated as a tuple of positive ints."""
+    units = tuple(units) if isinstance(units, (list, tuple)) else units
+    if not isinstance(units, tuple) or not units or not all(isinstance(u, int) and u > 0 for u in units):
+        raise ValueError(f"Invalid value for `units`: expected a non-empty sequence of positive ints, "
+                         f"received {units!r}.")
+    return units
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class FusedLSTMStack(keras.layers.Layer):
     """Stacked ``keras.layers.LSTM`` layers, run by PyTorch's fused kernel on the torch backend.
@@ -69,11 +78,7 @@ class FusedLSTMStack(keras.layers.Layer):
 
     def __init__(self, units: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        units = tuple(units) if isinstance(units, (list, tuple)) else units
-        if not isinstance(units, tuple) or not units or not all(isinstance(u, int) and u > 0 for u in units):
-            raise ValueError(f"Invalid value for `units`: expected a non-empty sequence of positive ints, "
-                             f"received {units!r}.")
-        self.units = units
+        self.units = units = stack_units(units)
         # Sublayers, not bare weights: the variables are then keras.layers.LSTM's own (same names,
         # initializers, unit_forget_bias), and the non-torch path is the stock layer itself.
         self.lstms = [keras.layers.LSTM(u, return_sequences=True, return_state=True, unit_forget_bias=True,
@@ -169,4 +174,4 @@ class FusedLSTMStack(keras.layers.Layer):
         return {**super().get_config(), "units": list(self.units)}
 
 
-__all__ = ["FusedLSTMStack"]
+__all__ = ["FusedLSTMStack", "stack_units"]
