@@ -881,9 +881,10 @@ def tf1_variable_assignments(
                 if id(weight) not in covered:
                     assignments.append((weight, array, prefix))
                     covered.add(id(weight))
+    converted = {id(_tf_variable(weight)) for weight, _, _ in assignments}
     for variable in graph.get_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES):
         name = variable.name.split(":")[0]
-        if name in variables and not any(variable is _tf_variable(w) for w, _, _ in assignments):
+        if name in variables and id(variable) not in converted:
             assignments.append((variable, np.asarray(variables[name]), name))
     return assignments
 
