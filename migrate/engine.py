@@ -6,8 +6,8 @@ costs about three times a bare ``CSTTransformer``. Running the level's codemods 
 other as commands would pay both per codemod. Instead the engine parses once, wraps once
 (without the copy: the tree is private to this call), builds the shared analysis once, and
 runs every codemod's visit/leave methods from one bare transformer (``base.Pipeline``).
-libcst's AddImportsVisitor / RemoveImportsVisitor run afterwards only when a codemod scheduled
-them, as libcst's own ``CodemodCommand`` would.
+The imports the codemods scheduled with libcst's AddImportsVisitor / RemoveImportsVisitor are
+applied afterwards, by statement-only versions of those visitors (``migrate.import_edits``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import tokenize
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate import notebook
 from migrate.codemods import LEVELS, STAGES, EnableLegacyKerasCommand
 from migrate.codemods.base import EDITS_KEY, REPORTS_KEY, Pipeline, StatementEdits
+from migrate.import_edits import apply_scheduled_imports
 from migrate.findings import CODES, Finding, RewriteResult
 from migrate.keras_symbols import CONVERTED_WITHOUT_HOME, display
 
@@ -109,9 +109,7 @@ def _run_stage(module: cst.Module, commands, path: str) -> tuple[str, list[Findi
     wrapper.resolve_many(dependencies)
     with _resolved(codemods, wrapper):
         new_module = module.visit(pipeline)
-    for visitor in (AddImportsVisitor, RemoveImportsVisitor):
-        if context.scratch.get(visitor.CONTEXT_KEY):
-            new_module = visitor(context).transform_module(new_module)
+    new_module = apply_scheduled_imports(new_module, context)
     return new_module.code, list(_findings(context.scratch.get(REPORTS_KEY, []), wrapper, path))
 
 
