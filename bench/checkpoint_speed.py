@@ -22,7 +22,9 @@ Every contender runs in a fresh process, one after the other; wall time is the w
 * ``read_checkpoint``            ``tf2_port.checkpoint.read_checkpoint``: every array in memory, the
                                  floor of any conversion that reads the checkpoint whole;
 * ``convert_checkpoint``         the library call, writing ``.keras`` + ``rest.npz``;
-* ``tf1-migrate convert-checkpoint``  the CLI (``--forget-bias 1 --tf1-defaults``).
+* ``tf1-migrate convert-checkpoint``  the CLI (``--forget-bias 1 --tf1-defaults``);
+* ``keras.saving.load_model``    loading the converted ``.keras`` file the stock way;
+* ``load_converted``             ``tf2_port.checkpoint.load_converted`` of the same file.
 
 The table reports, per contender, wall time, peak RSS, "own memory" = peak RSS minus the
 ``import tensorflow, keras`` baseline, and own memory / checkpoint size (issue 8's target:
@@ -157,6 +159,17 @@ def worker(argv: list[str]) -> int:
 
         result = checkpoint.convert_checkpoint(rest[0], rest[1], forget_bias=1.0, tf1_defaults=True)
         assert result.stacks
+    elif kind == "load":
+        how, out = rest
+        import glob
+
+        import keras
+
+        import tf2_port.checkpoint as checkpoint
+
+        (path,) = glob.glob(os.path.join(out, "*.keras"))
+        model = keras.saving.load_model(path) if how == "keras" else checkpoint.load_converted(path)
+        assert model.weights
     elif kind == "profile":
         print(json.dumps(_profile(rest[0], rest[1])))
     else:
@@ -239,6 +252,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                 "1", "--tf1-defaults"], "out_cli"))
         else:
             skipped["tf1-migrate"] = "console script not found (pip install -e .)"
+        # Loading what the library call wrote (its folder is left in place by the run above).
+        contenders += [
+            ("keras.saving.load_model of the converted .keras", _worker_command("load", "keras", str(root / "out_api")),
+             None),
+            ("tf2_port.checkpoint.load_converted of it", _worker_command("load", "port", str(root / "out_api")), None),
+        ]
         rows = []
         for name, arguments, out in contenders:
             runs = []

@@ -624,3 +624,29 @@ def test_conversion_builds_without_orthogonal_draws_and_keeps_the_initializer_co
     fresh = keras.layers.LSTMCell(4)
     fresh.build((None, 3))
     assert np.any(fresh.recurrent_kernel.numpy())
+
+
+def test_load_converted_gives_the_saved_weights_and_config(tmp_path):
+    # The file's weights must replace the zero draws: every weight equal to the saved model's,
+    # including the recurrent kernels the build leaves at zero.
+    import keras
+
+    from tf1_reference.spec import LayerSpec, StackSpec
+    from tf2_port.build import StackPort
+    from tf2_port.checkpoint import load_converted
+
+    spec = StackSpec(layers=(LayerSpec("lstm", 5), LayerSpec("lstm", 4)))
+    model = StackPort(spec, name="rnn")
+    path = tmp_path / "rnn.keras"
+    model.save(path)
+    loaded = load_converted(path)
+    reference = keras.saving.load_model(path)
+    for ours, theirs, saved in zip(loaded.weights, reference.weights, model.weights):
+        np.testing.assert_array_equal(ours.numpy(), saved.numpy())
+        np.testing.assert_array_equal(theirs.numpy(), saved.numpy())
+    assert any("recurrent" in w.path and np.any(w.numpy()) for w in loaded.weights)
+    assert loaded.get_config() == reference.get_config()
+    with pytest.raises(ValueError, match="expected a .keras file"):
+        load_converted(tmp_path / "rnn.h5")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_converted(tmp_path / "missing.keras")

@@ -2,7 +2,7 @@
 
     result = convert_checkpoint("old/model.ckpt", "converted/")
     print(format_mapping(result))                     # TF1 name -> Keras weight, per stack
-    model = keras.saving.load_model(result.stacks[0].keras_path)   # after `import tf2_port.checkpoint`
+    model = load_converted(result.stacks[0].keras_path)   # keras.saving.load_model, minus wasted draws
     outputs, *states = model(x, initial_state=keras_states, sequence_length=lengths)
     heads = np.load(result.rest_path)                 # W2, lm/dense/kernel, embeddings, ...
 
@@ -1452,6 +1452,27 @@ def _no_orthogonal_draws():
         orthogonal.__call__ = draw
 
 
+
+def load_converted(path: str | os.PathLike[str], **load_model_kwargs: Any) -> Any:
+    """``keras.saving.load_model`` for a ``.keras`` file of this converter, without the orthogonal draws.
+
+    Loading builds the model first -- drawing every recurrent kernel from Keras' default
+    ``Orthogonal`` initializer, a QR decomposition each -- then overwrites every weight with
+    the file's. The draws are thrown away, and for big stacks they are nearly all the cost
+    (a 4 x 2048 LSTM: see bench/checkpoint_speed.py). This loads with zeros in their place;
+    the result is the same model with the same weights and configuration (its cells still
+    hold their ``Orthogonal`` initializers). Keras checks that the file holds every weight of
+    the model it builds, so no zero can survive the load. Any ``.keras`` file loads this way;
+    the keyword arguments go to ``keras.saving.load_model``.
+    """
+    path = os.fspath(path)
+    if not str(path).endswith(".keras"):
+        raise ValueError(f"path: expected a .keras file (convert_checkpoint writes them), got {path!r}")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"path: expected an existing .keras file, got {path!r} (no such file)")
+    with _no_orthogonal_draws():
+        return keras.saving.load_model(path, **load_model_kwargs)
+
 def _build_model(stack: DiscoveredStack, spec: StackSpec | None, variables: Mapping[str, np.ndarray],
                  settings: Mapping[str, Mapping[str, Setting]]) -> tuple[Any, list[WeightMapping]]:
     """The stack's Keras model with converted weights, and the name mapping."""
@@ -1717,6 +1738,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 __all__ = [
     "CELL_KIND_OPTIONS", "ConversionResult", "CudnnGRUStackPort", "DiscoveredCell", "DiscoveredStack",
     "FAMILY_VARIABLES", "SKIPPED_VARIABLES", "Setting", "StackConversion", "WeightMapping", "convert_checkpoint",
-    "discover_stacks", "format_mapping", "keras_name_for_root", "load_checkpoint_into_port", "read_checkpoint",
+    "discover_stacks", "format_mapping", "keras_name_for_root", "load_checkpoint_into_port", "load_converted",
+    "read_checkpoint",
     "read_meta_settings", "resolve_checkpoint_path", "skip_reason", "stack_spec",
 ]
