@@ -5,9 +5,11 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
+from libcst.metadata import ScopeProvider
 
 from migrate import keras_symbols as ks
 from migrate.codemods.base import TFCodemod
+from migrate.import_map import import_map, qualified_name
 
 HELPER = ks.HELPER_NAME
 
@@ -54,12 +56,24 @@ class PortRNNToKerasCommand(TFCodemod):
 
     DESCRIPTION = "RNN cells, stacks, drivers, state tuples, dropout and seq2seq helpers -> native Keras 3."
 
+    # No metadata up front: names resolve from the module's imports when that provably
+    # equals the scope analysis (migrate.import_map), which is then resolved only otherwise.
+    METADATA_DEPENDENCIES = ()
+
+    @classmethod
+    def get_inherited_dependencies(cls):
+        # libcst unions the dependencies of every base class; TFCodemod's ScopeProvider is
+        # for the ModuleAnalysis this codemod does not build.
+        return frozenset(cls.METADATA_DEPENDENCIES)
+
     def visit_Module(self, node: cst.Module) -> None:
-        # Unlike the compat codemods this one needs no ModuleAnalysis (a whole extra walk): it
-        # resolves names through the scope metadata directly.
+        # Unlike the compat codemods this one needs no ModuleAnalysis (a whole extra walk).
         self.prepare(node)
 
     def prepare(self, module: cst.Module) -> None:
+        self._imports = import_map(module.code)
+        self._scopes = None
+        self._not_accesses: set[cst.CSTNode] = set()  # attribute and keyword names
         self._aliases: dict[str, str] = {}
         collector = _CellNames(self, self._aliases)
         module.visit(collector)
@@ -78,7 +92,15 @@ class PortRNNToKerasCommand(TFCodemod):
             module = self._aliases.get(node.value.value)
             if module is not None:
                 return f"{module}.{node.attr.value}"
-        for name in self._qualified_names(node):
+        if self._imports is not None:
+            if node in self._not_accesses:
+                return None
+            name = qualified_name(node, self._imports)
+            return ks.normalise(name) if name and name.startswith("tensorflow") else None
+        if self._scopes is None:
+            self._scopes = self.context.wrapper.resolve(ScopeProvider)
+        scope = self._scopes.get(node)
+        for name in (scope.get_qualified_names_for(node) if scope is not None else ()):
             if name.name.startswith("tensorflow"):
                 return ks.normalise(name.name)
         return None
@@ -367,7 +389,12 @@ class _CellNames(cst.CSTVisitor):
         elif name in ks.HELPERS:
             self.uses_helpers = True
 
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._command._not_accesses.add(node.keyword)
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._command._not_accesses.add(node.attr)
         if isinstance(node.value, cst.Name) and node.value.value in self.aliases:
             self._alias_attributes.setdefault(node.value.value, []).append(node.attr.value)
 
