@@ -12,11 +12,13 @@ comment. Measured in the same run, in a rotating order every round:
 * ``bare libcst (jobs 1)``  parse + one bare ``CSTTransformer`` + ``.code`` per file: the floor
   any libcst codemod pays (= 1.00: every ratio is against it, within the same round);
 * ``bare libcst (jobs 2)``  the same over a 2-process pool;
-* ``migrate run_paths jobs 1 / jobs 2``  ``migrate.runner.run_paths(level="compat")``, in process
-  (read, pre-check, full compat rewrite and findings; nothing written);
+* ``migrate run_paths``  ``migrate.runner.run_paths`` in process (read, pre-check, full rewrite and
+  findings; nothing written): the keras level (the default) at jobs 1 and 2, compat at jobs 2;
 * whole commands in a subprocess (start-up included), when ``--commands`` is on (default):
-  ``tf1-migrate rewrite --check`` (jobs 2) and ``tf_upgrade_v2 --intree`` (TensorFlow's own
-  upgrader, whose start-up imports TensorFlow), if its console script is installed.
+  ``tf1-migrate rewrite --level keras|compat --check -j 2`` and ``tf_upgrade_v2 --intree``
+  (TensorFlow's own upgrader, whose start-up imports TensorFlow), if its console script is
+  installed. Issue 8's target is the keras command's files/s over tf_upgrade_v2's, taken within
+  each round: the table's last column.
 """
 
 from __future__ import annotations
@@ -92,10 +94,10 @@ def bare_libcst(paths: list[str], jobs: int) -> None:
         list(pool.map(bare_libcst_file, paths, chunksize=chunk))
 
 
-def migrate_run(paths: list[str], jobs: int) -> None:
+def migrate_run(paths: list[str], jobs: int, level: str) -> None:
     from migrate.runner import run_paths
 
-    outcomes = run_paths(paths, "compat", write=False, jobs=jobs)
+    outcomes = run_paths(paths, level, write=False, jobs=jobs)
     assert len(outcomes) == len(paths)
 
 
@@ -133,15 +135,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         contenders: dict[str, Callable[[list[str]], None]] = {
             "bare libcst (jobs 1)": lambda p: bare_libcst(p, 1),
             "bare libcst (jobs 2)": lambda p: bare_libcst(p, 2),
-            "migrate run_paths (jobs 1)": lambda p: migrate_run(p, 1),
-            "migrate run_paths (jobs 2)": lambda p: migrate_run(p, 2),
+            "migrate run_paths, keras level (jobs 1)": lambda p: migrate_run(p, 1, "keras"),
+            "migrate run_paths, keras level (jobs 2)": lambda p: migrate_run(p, 2, "keras"),
+            "migrate run_paths, compat level (jobs 2)": lambda p: migrate_run(p, 2, "compat"),
         }
         skipped: dict[str, str] = {}
         if args.commands:
             cli = find_console_script("tf1-migrate")
             if cli:
-                contenders["tf1-migrate rewrite --check -j 2 (whole command)"] = command(
-                    [cli, "rewrite", "--level", "compat", "--check", "--jobs", "2", str(tree)])
+                for level in ("keras", "compat"):
+                    contenders[f"tf1-migrate rewrite --level {level} --check -j 2 (whole command)"] = command(
+                        [cli, "rewrite", "--level", level, "--check", "--jobs", "2", str(tree)])
             else:
                 skipped["tf1-migrate"] = "console script not found (pip install -e .)"
             upgrader = find_console_script("tf_upgrade_v2")
@@ -160,6 +164,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         baseline = names[0]
         rates: dict[str, list[float]] = {name: [] for name in names}
         ratios: dict[str, list[float]] = {name: [] for name in names}
+        upgrader_name = next((name for name in names if name.startswith("tf_upgrade_v2")), None)
+        to_upgrader: dict[str, list[float]] = {name: [] for name in names}
         foreign_loads = []
         for round_index in range(args.rounds):
             shift = round_index % len(names)
@@ -176,12 +182,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for name in names:
                 rates[name].append(measured[name])
                 ratios[name].append(measured[name] / measured[baseline])
+                if upgrader_name:
+                    to_upgrader[name].append(measured[name] / measured[upgrader_name])
             if args.verbose:
                 print(f"round {round_index + 1}: " + ", ".join(f"{n} {ratios[n][-1]:.2f}" for n in names),
                       file=sys.stderr)
         total_bytes = sum(os.path.getsize(p) for p in paths)
     rows = [{"name": name, "ratio": statistics.median(ratios[name]), "range": (min(ratios[name]), max(ratios[name])),
-             "files_per_second": statistics.median(rates[name])} for name in names]
+             "files_per_second": statistics.median(rates[name]),
+             "to_upgrader": statistics.median(to_upgrader[name]) if to_upgrader[name] else None} for name in names]
     return {"files": len(paths), "bytes": total_bytes, "rounds": args.rounds, "rows": rows, "skipped": skipped,
             "foreign_load": statistics.median(foreign_loads) if foreign_loads else None}
 
@@ -196,12 +205,14 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"Other processes used {result['foreign_load']:.0%} of the machine's CPU (median over rounds).")
     lines += [
         "",
-        "| contender | ratio | files/s |",
-        "| --- | ---: | ---: |",
+        "| contender | ratio | files/s | ratio to tf_upgrade_v2 |",
+        "| --- | ---: | ---: | ---: |",
     ]
     for row in result["rows"]:
         low, high = row["range"]
-        lines.append(f"| {row['name']} | {row['ratio']:.2f} ({low:.2f}–{high:.2f}) | {row['files_per_second']:.1f} |")
+        upgrader = f"{row['to_upgrader']:.2f}" if row.get("to_upgrader") is not None else "–"
+        lines.append(f"| {row['name']} | {row['ratio']:.2f} ({low:.2f}–{high:.2f}) | {row['files_per_second']:.1f} "
+                     f"| {upgrader} |")
     for name, reason in result["skipped"].items():
         lines.append(f"\nskipped {name}: {reason}")
     return "\n".join(lines)

@@ -64,11 +64,12 @@ def test_codemod_speed_quick_prints_ratios_against_bare_libcst():
     output = _run_quick("codemod_speed.py")
     assert "12 generated TF1 files" in output
     rows = {row[0]: row for row in _table_rows(output)}
-    assert set(rows) == {"bare libcst (jobs 1)", "bare libcst (jobs 2)", "migrate run_paths (jobs 1)",
-                         "migrate run_paths (jobs 2)"}
+    assert set(rows) == {"bare libcst (jobs 1)", "bare libcst (jobs 2)", "migrate run_paths, keras level (jobs 1)",
+                         "migrate run_paths, keras level (jobs 2)", "migrate run_paths, compat level (jobs 2)"}
     assert rows["bare libcst (jobs 1)"][1].startswith("1.00")
-    for _, ratio, files_per_second in rows.values():
+    for _, ratio, files_per_second, to_upgrader in rows.values():
         assert _ratio(ratio) > 0 and float(files_per_second) > 0
+        assert to_upgrader == "–"  # --quick runs no whole commands, so no tf_upgrade_v2 to pair with
 
 
 def _tables(output: str) -> list[list[list[str]]]:
