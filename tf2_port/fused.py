@@ -84,7 +84,6 @@ class FusedLSTMStack(keras.layers.Layer):
         self.lstms = [keras.layers.LSTM(u, return_sequences=True, return_state=True, unit_forget_bias=True,
                                         dtype=self.dtype_policy, name=f"lstm_{index}")
                       for index, u in enumerate(units)]
-        self._torch_params_cache: tuple = (None, None)  # see _torch_params
 
     def build(self, input_shape: Any) -> None:
         shape = tuple(input_shape)
@@ -141,26 +140,17 @@ class FusedLSTMStack(keras.layers.Layer):
         """``[weight_ih, weight_hh, bias_ih, bias_hh]`` per layer, in torch's layout."""
         import torch
 
-        # ``.value`` is the torch.nn.Parameter itself: the transposes below are autograd ops on
-        # it, so loss.backward() reaches the Keras variable. Contiguous copies, because the
-        # kernel wants [4 units, input] rows (measured: passing the transposed views is slower,
-        # the oneDNN path copies them itself); they cost ~0.8 ms per call at 2 x 256 units,
-        # ~25 ms at 2 x 1024 (plus as much again for their gradients): most of what keeps this
-        # layer behind nn.LSTM, whose parameters are stored in the kernel's layout.
-        values = [weight.value for lstm in self.lstms
-                  for weight in (lstm.cell.kernel, lstm.cell.recurrent_kernel, lstm.cell.bias)]
-        grad = torch.is_grad_enabled()
-        # Without autograd (inference) the copies are reused until a variable changes: every
-        # in-place write to a tensor (optimizer step, assign, set_weights) bumps its _version.
-        key = None if grad else tuple((id(value), value._version) for value in values)
-        if key is not None and self._torch_params_cache[0] == key:
-            return self._torch_params_cache[1]
+        # ``.value`` is the torch.nn.Parameter itself: the transposes below are autograd views
+        # of it, so loss.backward() reaches the Keras variable. With the kernels stored in
+        # torch's layout (_in_torch_layout) the transposes are contiguous and
+        # ``.contiguous()`` copies nothing.
         params = []
-        for kernel, recurrent_kernel, bias in zip(values[0::3], values[1::3], values[2::3]):
-            params += [kernel.t().contiguous(), recurrent_kernel.t().contiguous(), bias,
+        for lstm in self.lstms:
+            cell = lstm.cell
+            bias = cell.bias.value
+            params += [_in_torch_layout(cell.kernel.value).t().contiguous(),
+                       _in_torch_layout(cell.recurrent_kernel.value).t().contiguous(), bias,
                        torch.zeros_like(bias, requires_grad=False)]
-        if key is not None:
-            self._torch_params_cache = (key, params)
         return params
 
     def compute_output_spec(self, inputs: Any, initial_state: Any = None, mask: Any = None) -> list[Any]:
@@ -172,6 +162,28 @@ class FusedLSTMStack(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": list(self.units)}
+
+
+def _in_torch_layout(parameter: Any) -> Any:
+    """``parameter`` (a Keras ``[input, 4 units]`` kernel) with its numbers laid out in memory
+    as PyTorch's ``[4 units, input]``; done once, on the first call that holds the real
+    parameter (Keras builds on the meta device, then creates the parameters).
+
+    The variable keeps its Keras shape and values -- ``kernel[i, j]`` is what it was for every
+    reader: Keras ops, ``get_weights``, saving, the optimizers (which write with ``copy_``, and
+    that keeps the layout) -- but its strides become column-major, so the transpose the kernel
+    wants is a view, not a copy, and autograd returns the gradient in the same layout, again
+    without a copy. ``.data`` is replaced on the same ``torch.nn.Parameter``, so every
+    reference to it (Keras' parameter tracking, a torch optimizer) stays valid. Measured in
+    bench/RESULTS.md: the copies this removes were most of this layer's gap to ``nn.LSTM``.
+    """
+    import torch
+
+    if isinstance(parameter, torch.nn.Parameter) and parameter.dim() == 2 and parameter.shape[0] > 1 \
+            and parameter.is_contiguous():
+        with torch.no_grad():
+            parameter.data = parameter.data.t().contiguous().t()
+    return parameter
 
 
 __all__ = ["FusedLSTMStack", "stack_units"]

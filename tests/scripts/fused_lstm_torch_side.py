@@ -9,7 +9,7 @@ stock torch path) holding those weights, OUT.npz gets the values (``<form>_value
 then h, c per layer) and the gradients of the loss (``<form>_gradient_<i>``: inputs, states,
 weights, the weights read from each Keras variable's ``.value.grad`` as a Keras optimizer reads
 them), plus ``config_ok`` for a get_config / serialization round trip on this backend and
-``cache_ok`` for the inference weight cache seeing set_weights.
+``layout_ok`` for the kernels' storage in torch's layout (no copies, values unchanged).
 Prints one JSON line: backend, which kernel torch picked.
 """
 
@@ -83,18 +83,29 @@ def main(in_path, out_path):
                                                          for u in units for _ in range(2)])
     out["zero_state_diff"] = np.float64(max(float((a - b).abs().max()) for a, b in zip(zero_state, explicit)))
 
-    # Inference reuses the torch-layout weight copies until a variable changes (by _version):
-    # after set_weights the values must be those of a fresh layer holding the new weights.
+    # The kernels are stored in torch's layout after a call: column-major strides, the kernel's
+    # transpose a view of the same memory (no copy), gradients in the same layout, values and
+    # the Parameter objects unchanged; set_weights keeps the layout and the new values.
+    kernels = [v for v in fused.trainable_variables if not v.path.endswith("bias")]
+    tracked = {id(p) for p in fused.parameters()}
+    params = fused._torch_params()
+    layout_ok = all(v.value.stride(0) == 1 and id(v.value) in tracked for v in kernels)
+    layout_ok &= all(p.data_ptr() == v.value.data_ptr()
+                     for p, v in zip([p for i, p in enumerate(params) if i % 4 < 2], kernels))
+    layout_ok &= all(v.value.grad is not None and v.value.grad.stride() == v.value.stride() for v in kernels)
+    layout_ok &= all(np.array_equal(a, b) for a, b in zip(fused.get_weights(), weights))
     changed = [w * 0.5 for w in weights]
+    fused.set_weights(changed)
+    layout_ok &= all(v.value.stride(0) == 1 for v in kernels)
+    layout_ok &= all(np.array_equal(a, b) for a, b in zip(fused.get_weights(), changed))
     with torch.no_grad():
-        fused(data["inputs"])
-        fused.set_weights(changed)
         after = fused(data["inputs"])
         fresh = FusedLSTMStack(units, dtype=dtype)
         fresh.build((None, None, input_size))
         fresh.set_weights(changed)
-        out["cache_ok"] = np.bool_(all(torch.equal(a, b) for a, b in zip(after, fresh(data["inputs"]))))
-        fused.set_weights(weights)
+        layout_ok &= all(torch.equal(a, b) for a, b in zip(after, fresh(data["inputs"])))
+    out["layout_ok"] = np.bool_(layout_ok)
+    fused.set_weights(weights)
 
     config = fused.get_config()
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(fused))
