@@ -14,8 +14,11 @@ recurrent_kernel.T``, ``bias_ih = bias``, ``bias_hh = 0``. PyTorch adds ``x W_ih
 h W_hh^T + b_hh`` where Keras adds ``x K + h R + b``: the same numbers to float rounding, not
 bit for bit (tests/test_port_fused.py has the measured differences).
 
-Measured on 2 CPU cores (bench/RESULTS.md, d2l char LM, 2 x 256): 2.00x the TF1 graph in
-training, 1.95x in inference; 0.87x / 0.82x PyTorch eager ``nn.LSTM`` in the same rounds.
+The kernels are kept in memory in PyTorch's layout (:func:`_in_torch_layout`: same shapes and
+values for Keras, column-major strides), so the kernel reads them without a transposed copy.
+Measured on 2 CPU cores (bench/RESULTS.md section 0, d2l char LM, 2 x 256): 2.44x the TF1 graph
+in training, 1.54x in inference; 1.09x / 0.85x PyTorch eager ``nn.LSTM`` within the same rounds
+(1.14x / 1.16x at 2 x 1024).
 
 On any other backend the layer runs its stacked ``keras.layers.LSTM`` sublayers (the stock
 path: the weights are the same variables either way), so a model saved on one backend loads
