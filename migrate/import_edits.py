@@ -75,12 +75,11 @@ class _TopLevelAddImports(_NoMatcherScan, AddImportsVisitor):
     """``AddImportsVisitor`` that reads and edits only the module's top-level statements."""
 
     def visit_Module(self, node: cst.Module) -> None:
-        # The stock gatherer walks the whole module but reads only the statements up to the
-        # first one that is not an import (after a docstring or ``__strict__`` flag): give it
-        # just those (the same node objects, so its bookkeeping by identity still holds).
+        # The stock gatherer walks the whole module but reads only the first statement (a
+        # docstring or ``__strict__`` flag it skips, or an import) and the import lines after
+        # it: give it just those (the same node objects, so its bookkeeping by identity holds).
         body = node.body
-        start = 1 if body and _is_docstring_or_strict(body[0]) else 0
-        end = start
+        end = 1
         while end < len(body) and _is_import_line(body[end]):
             end += 1
         super().visit_Module(node.with_changes(body=body[:end]))
@@ -167,16 +166,3 @@ def _is_import_line(statement: cst.CSTNode) -> bool:
         and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))
     )
 
-
-def _is_docstring_or_strict(statement: cst.CSTNode) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    first = statement.body[0]
-    if isinstance(first, cst.Expr):
-        return isinstance(first.value, cst.SimpleString)
-    return (
-        isinstance(first, cst.Assign)
-        and len(first.targets) == 1
-        and isinstance(first.targets[0].target, cst.Name)
-        and first.targets[0].target.value == "__strict__"
-    )

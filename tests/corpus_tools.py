@@ -139,6 +139,16 @@ def scripts(*kinds: str) -> list[CorpusScript]:
     return [script for script in CORPUS if not kinds or script.kind in kinds]
 
 
+def every_tf1_script() -> list[pathlib.Path]:
+    """Every TF1 script the repository holds as rewrite input: the corpus, the keras-level proof
+    fixtures and the examples' ``before.py`` files (for checks that two ways of rewriting agree)."""
+    return sorted([
+        *CORPUS_DIR.glob("*.py"),
+        *(REPO / "tests" / "fixtures" / "keras_level").glob("*.py"),
+        *(REPO / "examples").glob("*/before.py"),
+    ])
+
+
 def read_source(path: pathlib.Path) -> str:
     """The file as ``rewrite_source`` wants it: text with its own line endings untouched."""
     return path.read_bytes().decode("utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
 import textwrap
 
 import libcst as cst
@@ -12,12 +11,9 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from migrate import engine, import_edits, rewrite_source
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-SCRIPTS = sorted(
-    [*(REPO / "tests" / "fixtures" / "tf1_scripts").glob("*.py"),
-     *(REPO / "tests" / "fixtures" / "keras_level").glob("*.py"),
-     *(REPO / "examples").glob("*/before.py")]
-)
+from corpus_tools import every_tf1_script
+
+SCRIPTS = every_tf1_script()
 
 
 def stock_imports(module: cst.Module, context: CodemodContext) -> cst.Module:
@@ -33,7 +29,7 @@ def test_every_fixture_rewrites_to_the_same_text_as_with_the_stock_visitors(monk
     # first pass, the port in its second).
     level = "keras"
     assert len(SCRIPTS) > 30
-    sources = {path.name: path.read_text(encoding="utf-8", errors="surrogateescape") for path in SCRIPTS}
+    sources = {str(path): path.read_text(encoding="utf-8", errors="surrogateescape") for path in SCRIPTS}
     fast = {name: rewrite_source(text, level=level) for name, text in sources.items()}
     monkeypatch.setattr(engine, "apply_scheduled_imports", stock_imports)
     stock = {name: rewrite_source(text, level=level) for name, text in sources.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
 import textwrap
 
 import libcst as cst
@@ -12,16 +11,13 @@ from migrate import rewrite_source
 from migrate.codemods import port_rnn_to_keras
 from migrate.import_map import import_map, qualified_name
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-SCRIPTS = sorted(
-    [*(REPO / "tests" / "fixtures" / "tf1_scripts").glob("*.py"),
-     *(REPO / "tests" / "fixtures" / "keras_level").glob("*.py"),
-     *(REPO / "examples").glob("*/before.py")]
-)
+from corpus_tools import every_tf1_script
+
+SCRIPTS = every_tf1_script()
 
 
 def test_every_fixture_ports_to_the_same_text_as_with_the_scope_analysis(monkeypatch) -> None:
-    sources = {path.name: path.read_text(encoding="utf-8", errors="surrogateescape") for path in SCRIPTS}
+    sources = {str(path): path.read_text(encoding="utf-8", errors="surrogateescape") for path in SCRIPTS}
     fast = {name: rewrite_source(text, level="keras") for name, text in sources.items()}
     # None = "not provably equal": the port pass then resolves every name through ScopeProvider.
     monkeypatch.setattr(port_rnn_to_keras, "import_map", lambda code: None)

@@ -73,9 +73,9 @@ class PortRNNToKerasCommand(TFCodemod):
     def prepare(self, module: cst.Module) -> None:
         self._imports = import_map(module.code)
         self._scopes = None
-        self._not_accesses: set[cst.CSTNode] = set()  # attribute and keyword names
         self._aliases: dict[str, str] = {}
         collector = _CellNames(self, self._aliases)
+        self._not_accesses = collector.not_accesses  # filled by the walk, read by qualified()
         module.visit(collector)
         self._cell_names = collector.cell_names
         self._removable = collector.removable_alias_statements
@@ -349,6 +349,8 @@ class _CellNames(cst.CSTVisitor):
         self.removable_alias_statements: set[cst.CSTNode] = set()
         self.uses_cells = False
         self.uses_helpers = False
+        # Names that are not uses, so never resolved as imports: attribute and keyword names.
+        self.not_accesses: set[cst.CSTNode] = set()
         self._alias_statements: dict[str, cst.CSTNode] = {}
         self._alias_attributes: dict[str, list[str]] = {}
         self._statement: cst.CSTNode | None = None
@@ -391,10 +393,10 @@ class _CellNames(cst.CSTVisitor):
 
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword is not None:
-            self._command._not_accesses.add(node.keyword)
+            self.not_accesses.add(node.keyword)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._command._not_accesses.add(node.attr)
+        self.not_accesses.add(node.attr)
         if isinstance(node.value, cst.Name) and node.value.value in self.aliases:
             self._alias_attributes.setdefault(node.value.value, []).append(node.attr.value)
 
