@@ -606,24 +606,30 @@ def test_converted_keras_file_runs_in_a_fresh_process_without_legacy_keras(tmp_p
     assert report["outputs"] <= ATOL and report["states"] <= ATOL, report
 
 
-def test_conversion_builds_without_orthogonal_draws_and_keeps_the_initializer_config():
+def test_conversion_builds_without_random_draws_and_keeps_the_initializer_config():
     # Speed only (the weights are overwritten right away): the saved config must not change,
-    # and the draw must come back after the build, also when the build fails.
+    # and the draws must come back after the build, also when the build fails.
     import keras
 
-    from tf2_port.checkpoint import _no_orthogonal_draws
+    from tf2_port.checkpoint import _no_random_draws
 
-    with _no_orthogonal_draws():
+    with _no_random_draws():
         cell = keras.layers.LSTMCell(4)
         cell.build((None, 3))
-    assert not np.any(cell.recurrent_kernel.numpy())
+        dense = keras.layers.Dense(5, kernel_initializer="he_normal")
+        dense.build((None, 3))
+    assert not np.any(cell.recurrent_kernel.numpy()) and not np.any(cell.kernel.numpy())
+    assert not np.any(dense.kernel.numpy())
     assert cell.get_config()["recurrent_initializer"]["class_name"] == "Orthogonal"
+    assert cell.get_config()["kernel_initializer"]["class_name"] == "GlorotUniform"
+    assert dense.get_config()["kernel_initializer"]["class_name"] == "HeNormal"
     with pytest.raises(RuntimeError):
-        with _no_orthogonal_draws():
+        with _no_random_draws():
             raise RuntimeError("build failed")
     fresh = keras.layers.LSTMCell(4)
     fresh.build((None, 3))
-    assert np.any(fresh.recurrent_kernel.numpy())
+    assert np.any(fresh.recurrent_kernel.numpy()) and np.any(fresh.kernel.numpy())
+    assert np.any(keras.initializers.RandomNormal()((3, 3)))
 
 
 def test_load_converted_gives_the_saved_weights_and_config(tmp_path):
@@ -644,7 +650,7 @@ def test_load_converted_gives_the_saved_weights_and_config(tmp_path):
     for ours, theirs, saved in zip(loaded.weights, reference.weights, model.weights):
         np.testing.assert_array_equal(ours.numpy(), saved.numpy())
         np.testing.assert_array_equal(theirs.numpy(), saved.numpy())
-    assert any("recurrent" in w.path and np.any(w.numpy()) for w in loaded.weights)
+    assert all(np.any(w.numpy()) for w in loaded.weights if "kernel" in w.path)
     assert loaded.get_config() == reference.get_config()
     with pytest.raises(ValueError, match="expected a .keras file"):
         load_converted(tmp_path / "rnn.h5")

@@ -1434,54 +1434,68 @@ def _weight_sources(cell: DiscoveredCell) -> list[tuple[str, ...]]:
     return sources
 
 
-@contextlib.contextmanager
-def _no_orthogonal_draws():
-    """Build with zeros where Keras would draw orthogonal recurrent kernels.
+# Keras' random initializers: each defines its own ``__call__`` (GlorotUniform, HeNormal... are
+# VarianceScaling with fixed arguments and inherit it).
+_RANDOM_INITIALIZERS = (
+    keras.initializers.RandomNormal,
+    keras.initializers.RandomUniform,
+    keras.initializers.TruncatedNormal,
+    keras.initializers.VarianceScaling,
+    keras.initializers.Orthogonal,
+)
 
-    Every weight is overwritten by the checkpoint's right after the build, and the orthogonal
-    draw is a QR decomposition per recurrent kernel: 21 of the 26 s of converting a 4 x 2048
-    LSTM (bench/checkpoint_speed.py --profile). Only the initial values change: the cells keep
-    their Orthogonal initializer objects, so the saved configuration is the same.
+
+@contextlib.contextmanager
+def _no_random_draws():
+    """Build with zeros where Keras would draw random initial weights.
+
+    Every weight is overwritten right after the build (by the checkpoint's, or by a
+    ``.keras`` file's), and the draws are what building a big stack costs: a QR decomposition
+    per recurrent kernel (``Orthogonal``; 21 of the 26 s of converting a 4 x 2048 LSTM before
+    this existed) and a uniform draw per kernel (``GlorotUniform``; 2.3 s for the four
+    ``[4096, 8192]`` kernels). Only the initial values change: the layers keep their
+    initializer objects, so the saved configuration is the same.
     """
-    orthogonal = keras.initializers.Orthogonal
-    draw = orthogonal.__call__
-    orthogonal.__call__ = lambda self, shape, dtype=None: ops.zeros(shape, dtype=dtype)
+    draws = [(initializer, initializer.__dict__["__call__"]) for initializer in _RANDOM_INITIALIZERS]
+    for initializer, _ in draws:
+        initializer.__call__ = lambda self, shape, dtype=None: ops.zeros(shape, dtype=dtype)
     try:
         yield
     finally:
-        orthogonal.__call__ = draw
-
+        for initializer, draw in draws:
+            initializer.__call__ = draw
 
 
 def load_converted(path: str | os.PathLike[str], **load_model_kwargs: Any) -> Any:
-    """``keras.saving.load_model`` for a ``.keras`` file of this converter, without the orthogonal draws.
+    """``keras.saving.load_model`` for a ``.keras`` file of this converter, without the random draws.
 
-    Loading builds the model first -- drawing every recurrent kernel from Keras' default
-    ``Orthogonal`` initializer, a QR decomposition each -- then overwrites every weight with
-    the file's. The draws are thrown away, and for big stacks they are nearly all the cost
-    (a 4 x 2048 LSTM: see bench/checkpoint_speed.py). This loads with zeros in their place;
-    the result is the same model with the same weights and configuration (its cells still
-    hold their ``Orthogonal`` initializers). Keras checks that the file holds every weight of
-    the model it builds, so no zero can survive the load. Any ``.keras`` file loads this way;
-    the keyword arguments go to ``keras.saving.load_model``.
+    Loading builds the model first -- drawing every weight from its initializer: a QR
+    decomposition per recurrent kernel (Keras' default ``Orthogonal``), a uniform draw per
+    kernel -- then overwrites every weight with the file's. The draws are thrown away, and for
+    big stacks they are nearly all the cost (a 4 x 2048 LSTM: see bench/checkpoint_speed.py).
+    This loads with zeros in their place; the result is the same model with the same weights
+    and configuration (its layers still hold their initializers). Keras checks that the file
+    holds every weight of the model it builds, so no zero can survive the load. Any ``.keras``
+    file loads this way; the keyword arguments go to ``keras.saving.load_model``.
     """
     path = os.fspath(path)
     if not str(path).endswith(".keras"):
         raise ValueError(f"path: expected a .keras file (convert_checkpoint writes them), got {path!r}")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"path: expected an existing .keras file, got {path!r} (no such file)")
-    with _no_orthogonal_draws():
+    with _no_random_draws():
         return keras.saving.load_model(path, **load_model_kwargs)
+
 
 def _build_model(stack: DiscoveredStack, spec: StackSpec | None, variables: Mapping[str, np.ndarray],
                  settings: Mapping[str, Mapping[str, Setting]]) -> tuple[Any, list[WeightMapping]]:
     """The stack's Keras model with converted weights, and the name mapping."""
     name = keras_name_for_root(stack.root)
-    if spec is None:
-        model = CudnnGRUStackPort([cell.units for cell in stack.layers], stack.layers[0].input_size,
-                                  name=name, dtype=stack.layers[0].dtype)
-    else:
-        with _no_orthogonal_draws():
+    with _no_random_draws():
+        if spec is None:
+            model = CudnnGRUStackPort([cell.units for cell in stack.layers], stack.layers[0].input_size,
+                                      name=name, dtype=stack.layers[0].dtype)
+        else:
             model = StackPort(spec, name=name)
     mapping: list[WeightMapping] = []
     for direction, cells in stack.cells.items():
