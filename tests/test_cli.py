@@ -219,8 +219,11 @@ def test_interrupted_write_leaves_every_file_old_or_new(tmp_path):
     expected_new = cli("rewrite", "-", stdin=source).stdout
     assert expected_new and expected_new != source
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    # SIGINT back to its default in the child: a suite started as a background job (`make test &`,
+    # nohup) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler.
     process = subprocess.Popen([sys.executable, "-m", "migrate", "rewrite", "--write", "--jobs", "1", str(tree)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline:  # interrupt once some, not all, files are rewritten
         done = sum((tree / f"script_{i:03d}.py").read_text() == expected_new for i in range(0, 300, 10))
