@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -137,6 +138,20 @@ BY_NAME = {script.name: script for script in CORPUS}
 def scripts(*kinds: str) -> list[CorpusScript]:
     """The manifest entries of the given kinds (all of them when none is given)."""
     return [script for script in CORPUS if not kinds or script.kind in kinds]
+
+
+@functools.lru_cache(maxsize=None)
+def keras_level_rewrites() -> dict:
+    """{path: rewrite_source(source, "keras")} for :func:`every_tf1_script`, computed once per
+    test process (two agreement tests compare it with other ways of rewriting)."""
+    from migrate import rewrite_source
+
+    return {str(path): rewrite_source(read_any_source(path), level="keras") for path in every_tf1_script()}
+
+
+def read_any_source(path: pathlib.Path) -> str:
+    """A script's text, undecodable bytes kept as surrogates (the Python 2 fixtures)."""
+    return path.read_text(encoding="utf-8", errors="surrogateescape")
 
 
 def every_tf1_script() -> list[pathlib.Path]:

@@ -11,14 +11,14 @@ from migrate import rewrite_source
 from migrate.codemods import port_rnn_to_keras
 from migrate.import_map import import_map, qualified_name
 
-from corpus_tools import every_tf1_script
+from corpus_tools import every_tf1_script, keras_level_rewrites, read_any_source
 
 SCRIPTS = every_tf1_script()
 
 
 def test_every_fixture_ports_to_the_same_text_as_with_the_scope_analysis(monkeypatch) -> None:
-    sources = {str(path): path.read_text(encoding="utf-8", errors="surrogateescape") for path in SCRIPTS}
-    fast = {name: rewrite_source(text, level="keras") for name, text in sources.items()}
+    sources = {str(path): read_any_source(path) for path in SCRIPTS}
+    fast = keras_level_rewrites()
     # None = "not provably equal": the port pass then resolves every name through ScopeProvider.
     monkeypatch.setattr(port_rnn_to_keras, "import_map", lambda code: None)
     scoped = {name: rewrite_source(text, level="keras") for name, text in sources.items()}
