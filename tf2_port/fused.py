@@ -16,9 +16,9 @@ bit for bit (tests/test_port_fused.py has the measured differences).
 
 The kernels are kept in memory in PyTorch's layout (:func:`_in_torch_layout`: same shapes and
 values for Keras, column-major strides), so the kernel reads them without a transposed copy.
-Measured on 2 CPU cores (bench/RESULTS.md section 0, d2l char LM, 2 x 256): 2.44x the TF1 graph
-in training, 1.54x in inference; 1.09x / 0.85x PyTorch eager ``nn.LSTM`` within the same rounds
-(1.14x / 1.16x at 2 x 1024).
+Measured on 2 CPU cores (bench/RESULTS.md section 0, d2l char LM, 2 x 256): 2.1-2.4x the TF1
+graph in training, 1.5x in inference; against PyTorch eager ``nn.LSTM`` within the same rounds
+0.79-1.09x in training over two runs (paired in one process: 0.95-0.97x; level at 2 x 1024).
 
 On any other backend the layer runs its stacked ``keras.layers.LSTM`` sublayers (the stock
 path: the weights are the same variables either way), so a model saved on one backend loads
