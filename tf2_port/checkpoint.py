@@ -1479,7 +1479,7 @@ def load_converted(path: str | os.PathLike[str], **load_model_kwargs: Any) -> An
     file loads this way; the keyword arguments go to ``keras.saving.load_model``.
     """
     path = os.fspath(path)
-    if not path.endswith(".keras"):
+    if not str(path).endswith(".keras"):
         raise ValueError(f"path: expected a .keras file (convert_checkpoint writes them), got {path!r}")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"path: expected an existing .keras file, got {path!r} (no such file)")
