@@ -5,6 +5,8 @@
     tf1-migrate convert-checkpoint CKPT --out DIR [--forget-bias F] [--activation A]
                         [--cell-clip C] [--proj-clip P] [--tf1-defaults] [--scope S] [--overwrite]
     tf1-migrate verify (--spec FILE | --checkpoint CKPT | --case NAME | --all)
+    tf1-migrate prove SCRIPT [--level compat|keras] [--steps N] [--tolerance T]
+                        [--keep-dropout] [--report FILE.json] [--workdir DIR] [-- ARG...]
     tf1-migrate demo
     tf1-migrate examples [NAME] [--html FILE]
 
@@ -84,6 +86,22 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--forget-bias", type=float)
     verify.add_argument("--tf1-defaults", action="store_true")
     verify.add_argument("--fast", action="store_true", help="check the fast (stacked LSTM/GRU layers) form")
+
+    prove = commands.add_parser(
+        "prove", help="run the rewritten script against its compat reference and compare every Session.run result")
+    prove.add_argument("script", metavar="SCRIPT", help="the TF1 script (its folder is copied; nothing is modified)")
+    prove.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL, help="the level to prove (default keras)")
+    prove.add_argument("--steps", type=int, default=20, help="Session.run calls to compare (default 20)")
+    prove.add_argument("--tolerance", type=float,
+                       help="relative tolerance for every float value (default 1e-5 float32, 1e-10 float64, "
+                            "relative to max(1, |reference|))")
+    prove.add_argument("--keep-dropout", action="store_true",
+                       help="leave dropout on and compare shapes and dtypes only (default: keep probabilities 1.0)")
+    prove.add_argument("--report", metavar="FILE.json", help="also write the comparison as JSON")
+    prove.add_argument("--seed", type=int, default=0, help="Python, NumPy and graph seed of both runs (default 0)")
+    prove.add_argument("--timeout", type=float, default=900.0, help="seconds each run may take (default 900)")
+    prove.add_argument("--workdir", metavar="DIR", help="keep the rewritten copies, checkpoints and logs here")
+    # The script's own arguments follow a `--` (split off in main: argparse cannot place them).
 
     demo = commands.add_parser("demo", help="the main job on the bundled default (Hallström's echo model)")
     demo.add_argument("--steps", type=int, default=400, help="training steps for both models (default 400)")
@@ -324,6 +342,29 @@ def _verify_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return 0 if all(comparison.passed for _, comparison in rows) else 1
 
 
+def _cmd_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from migrate.prove import format_report, prove_script
+
+    script_args = getattr(args, "script_args", [])
+    if args.workdir and os.path.exists(args.workdir):
+        raise UsageError(f"--workdir: expected a folder that does not exist yet, got {args.workdir!r}")
+    try:
+        report = prove_script(
+            args.script, args.level, steps=args.steps, tolerance=args.tolerance, keep_dropout=args.keep_dropout,
+            args=script_args, seed=args.seed, timeout=args.timeout, workdir=args.workdir,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    out.write(format_report(report) + "\n")
+    if args.report:
+        data = json.dumps(report.to_json(), indent=2, default=str).encode("utf-8") + b"\n"
+        if not os.path.exists(args.report):
+            with open(args.report, "wb"):
+                pass  # atomic_write replaces an existing file; create it first
+        atomic_write(args.report, data)
+    return report.exit_code
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from tf1_reference.demo import main as demo_main
 
@@ -357,6 +398,7 @@ COMMANDS = {
     "rewrite": _cmd_rewrite,
     "convert-checkpoint": _cmd_convert,
     "verify": _cmd_verify,
+    "prove": _cmd_prove,
     "demo": _cmd_demo,
     "examples": _cmd_examples,
 }
@@ -365,8 +407,14 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tf1-migrate``; return the exit code (0 clean, 1 action needed, 2 usage/internal error)."""
     out, err = sys.stdout, sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    script_args: list[str] = []
+    if argv[:1] == ["prove"] and "--" in argv:
+        split = argv.index("--")
+        argv, script_args = argv[:split], argv[split + 1:]
     try:
         args = _parser().parse_args(argv)
+        args.script_args = script_args
     except SystemExit as exit_request:  # argparse reports usage errors itself, with code 2
         return int(exit_request.code or 0)
     try:

@@ -1,0 +1,280 @@
+"""The real-world corpus: rewrite every public TF1 file, run and prove the self-contained ones.
+
+    python bench/realworld.py DIR [--level keras] [--sources bench/realworld/SOURCES.tsv]
+                              [--steps 20] [--jobs 2] [--only SUBSTRING] [--json OUT.json]
+
+DIR holds one folder per corpus entry, named as the first column of SOURCES.tsv, with the
+file at its original base name plus the small files it reads (bench/realworld/README.md says
+how to rebuild it; the files are public code and are never committed). For every entry:
+
+1. the file is rewritten at ``compat`` and at ``--level`` (and by TensorFlow's
+   ``tf_upgrade_v2``), and the findings are kept;
+2. it is proved with ``tf1-migrate prove``: the compat rewrite (TF1's own cells) is the
+   reference, the ``--level`` rewrite the candidate, the first ``--steps`` Session.run calls
+   compared. Notebooks run their code cells in order under IPython, as their authors ran them;
+3. the ``tf_upgrade_v2`` output runs as that tool leaves it (no legacy-Keras setting).
+
+Outcomes: ``proven``; ``differs`` (first diverging call and fetch); ``fails`` (the candidate's
+first error line) and ``compat fails`` (the reference's); ``not runnable`` (why: Python 2, a
+missing data file or module, a download, no Session.run: a model module); ``finding only``
+(nothing to run: the findings are the result). A failure inside this project's code
+(``migrate/`` or ``tf2_port/``) that no finding announced is marked ``CRASH IN PROJECT``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import csv
+import dataclasses
+import json
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from common import machine_description  # noqa: E402
+
+from migrate.engine import rewrite_source  # noqa: E402
+from migrate.prove import orchestrate  # noqa: E402
+
+DEFAULT_SOURCES = REPO / "bench" / "realworld" / "SOURCES.tsv"
+PROJECT_DIRS = (os.sep + "migrate" + os.sep, os.sep + "tf2_port" + os.sep)
+
+# Errors of the reference run (the compat rewrite) that say the *environment* lacks something
+# the script needs, not that the rewrite is wrong: the script is not self-contained here.
+ENVIRONMENT_ERRORS = {
+    "FileNotFoundError": "reads a file that is not in the corpus",
+    "ModuleNotFoundError": "needs a module that is not installed",
+    "URLError": "downloads data",
+    "ConnectionError": "downloads data",
+    "gaierror": "downloads data",
+    "HTTPError": "downloads data",
+}
+
+
+@dataclasses.dataclass
+class Entry:
+    folder: str
+    repository: str
+    commit: str
+    path: str
+    args: list[str]
+    notes: str
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+
+@dataclasses.dataclass
+class Outcome:
+    entry: Entry
+    outcome: str  # proven, differs, fails, compat fails, not runnable, finding only
+    detail: str = ""
+    self_contained: bool = False
+    runs: dict = dataclasses.field(default_factory=dict)  # level -> bool, for self-contained files
+    crash_in_project: bool = False
+    findings: dict = dataclasses.field(default_factory=dict)  # level -> [code line message]
+    seconds: float = 0.0
+
+
+def load_entries(corpus: pathlib.Path, sources: pathlib.Path) -> list[Entry]:
+    with open(sources, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    entries = []
+    for row in rows:
+        entry = Entry(row["folder"], row["repository"], row["commit"], row["path"],
+                      row.get("args", "").split() if row.get("args", "-") not in ("", "-") else [],
+                      row.get("notes", ""))
+        if (corpus / entry.folder / entry.name).exists():
+            entries.append(entry)
+    return entries
+
+
+def _script_for(entry: Entry, corpus: pathlib.Path) -> pathlib.Path:
+    return corpus / entry.folder / entry.name
+
+
+def _findings(result) -> list[str]:
+    return [f"{f.code} line {f.line}: {f.message}" for f in result.findings if f.severity in ("error", "warning")]
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0][:160] if (text or "").strip() else ""
+
+
+def _environment_reason(run) -> str | None:
+    error = run.error or {}
+    kind = error.get("type", "")
+    message = error.get("message", "")
+    if kind == "ModuleNotFoundError" and "tensorflow" not in message and "tf_keras" not in message:
+        return f"needs a module that is not installed ({message})"
+    if kind in ENVIRONMENT_ERRORS and kind != "ModuleNotFoundError":
+        return f"{ENVIRONMENT_ERRORS[kind]} ({message})"
+    if kind == "SystemExit" and "2" in message:
+        return "needs command-line arguments (argparse usage error)"
+    return None
+
+
+def _in_project(run) -> bool:
+    frames = (run.error or {}).get("frames", [])
+    return bool(frames) and any(marker in frames[-1][0] for marker in PROJECT_DIRS)
+
+
+def judge(entry: Entry, report, upgraded) -> Outcome:
+    """One entry's outcome from its prove report and its tf_upgrade_v2 run."""
+    outcome = Outcome(entry, "")
+    reference, candidate = report.reference, report.candidate
+    if reference is None and candidate is None:  # the rewrite itself refused the file
+        outcome.outcome, outcome.detail = "not runnable", report.message
+        return outcome
+    if report.verdict == "no-session-run":
+        outcome.outcome, outcome.detail = "finding only", "no Session.run: a module, an Estimator or a graph only"
+        return outcome
+    reason = _environment_reason(reference) if reference.calls == 0 else None
+    if reason:
+        outcome.outcome, outcome.detail = "not runnable", reason
+        return outcome
+    outcome.self_contained = True
+    compat_runs = reference.calls > 0 and reference.end in ("steps", "ended")
+    outcome.runs = {"compat": compat_runs, "tf_upgrade_v2": bool(upgraded and upgraded.calls and upgraded.end in ("steps", "ended"))}
+    if report.verdict == "proven":
+        outcome.outcome, outcome.detail = "proven", report.message
+        outcome.runs["keras"] = True
+        return outcome
+    if candidate is not None:
+        outcome.runs["keras"] = candidate.calls > 0 and candidate.end in ("steps", "ended")
+    if reference.calls == 0:
+        outcome.outcome = "compat fails"
+        outcome.detail = reference.error_line()
+        outcome.crash_in_project = _in_project(reference)
+        return outcome
+    if candidate is not None and candidate.error and not outcome.runs.get("keras"):
+        outcome.outcome, outcome.detail = "fails", candidate.error_line()
+        outcome.crash_in_project = _in_project(candidate)
+        return outcome
+    outcome.outcome, outcome.detail = "differs", _first_line(report.message)
+    return outcome
+
+
+def run_chunk(entries: list[Entry], corpus: pathlib.Path, level: str, steps: int, timeout: float,
+              keep: pathlib.Path | None) -> list[Outcome]:
+    started = time.monotonic()
+    scripts = [str(_script_for(entry, corpus)) for entry in entries]
+    workdir = None
+    if keep is not None:
+        workdir = keep / f"chunk-{entries[0].folder}"
+    reports = orchestrate.prove_scripts(scripts, level, steps=steps, timeout=timeout, workdir=workdir,
+                                        args_per_script=[entry.args for entry in entries])
+    upgraded_runs = _run_tf_upgrade_v2(entries, corpus, steps, timeout)
+    outcomes = []
+    for entry, report, upgraded in zip(entries, reports, upgraded_runs):
+        outcome = judge(entry, report, upgraded)
+        source = _script_for(entry, corpus).read_bytes().decode("utf-8", errors="surrogateescape")
+        for run_level in ("compat", level):
+            outcome.findings[run_level] = _findings(rewrite_source(source, run_level, str(_script_for(entry, corpus))))
+        outcome.seconds = (time.monotonic() - started) / len(entries)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _tf_upgrade_v2(text: str) -> str:
+    """TensorFlow's own converter on one file's text (its Python API, as its CLI runs it)."""
+    from tensorflow.tools.compatibility import ast_edits, tf_upgrade_v2
+
+    upgrader = ast_edits.ASTCodeUpgrader(tf_upgrade_v2.TFAPIChangeSpec())
+    with tempfile.TemporaryDirectory() as scratch:
+        source, target = os.path.join(scratch, "in.py"), os.path.join(scratch, "out.py")
+        with open(source, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(text)
+        try:
+            upgrader.process_file(source, target)
+        except Exception:  # noqa: BLE001 -- tf_upgrade_v2 crashes on some inputs; count as not converted
+            return text
+        with open(target, encoding="utf-8", errors="surrogateescape") as handle:
+            return handle.read()
+
+
+def _run_tf_upgrade_v2(entries: list[Entry], corpus: pathlib.Path, steps: int, timeout: float) -> list:
+    scripts = []
+    for entry in entries:
+        path = _script_for(entry, corpus)
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        scripts.append((str(path), _tf_upgrade_v2(text), lambda module_text, _path: _tf_upgrade_v2(module_text), entry.args))
+    return orchestrate.observe_scripts(scripts, legacy_keras=False, block_tf_keras=False, steps=steps, timeout=timeout)
+
+
+def format_table(outcomes: list[Outcome], level: str) -> str:
+    lines = [f"{'file':<62} outcome", "-" * 100]
+    for outcome in outcomes:
+        mark = "  CRASH IN PROJECT" if outcome.crash_in_project else ""
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        lines.append(f"{outcome.entry.folder[:62]:<62} {outcome.outcome}{detail[:150]}{mark}")
+    counts = collections.Counter(outcome.outcome for outcome in outcomes)
+    contained = [outcome for outcome in outcomes if outcome.self_contained]
+    proven = counts["proven"]
+    lines += ["", "totals: " + ", ".join(f"{name} {counts[name]}" for name in
+                                        ("proven", "differs", "fails", "compat fails", "not runnable", "finding only")),
+              f"self-contained: {len(contained)}; proven at {level}: {proven} "
+              f"({100.0 * proven / max(1, len(contained)):.0f}%)"]
+    for tool in ("compat", level, "tf_upgrade_v2"):
+        ran = sum(1 for outcome in contained if outcome.runs.get(tool if tool != level else "keras"))
+        lines.append(f"  runs ({tool}): {ran} of {len(contained)}")
+    lost = [o.entry.folder for o in contained if o.runs.get("compat") and not o.runs.get("keras")]
+    lines.append(f"runs at compat but not at {level}: {len(lost)}" + ("".join(f"\n  {name}" for name in lost)))
+    crashes = [o.entry.folder for o in outcomes if o.crash_in_project]
+    lines.append(f"crashes inside migrate/ or tf2_port/: {len(crashes)}" + "".join(f"\n  {name}" for name in crashes))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", type=pathlib.Path, metavar="DIR")
+    parser.add_argument("--level", default="keras", choices=("keras", "compat"))
+    parser.add_argument("--sources", type=pathlib.Path, default=DEFAULT_SOURCES)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2, help="chunks proved side by side")
+    parser.add_argument("--chunk", type=int, default=8, help="files per child process")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per script run")
+    parser.add_argument("--only", action="append", default=[], help="only folders containing this text")
+    parser.add_argument("--json", type=pathlib.Path, help="write every outcome as JSON")
+    parser.add_argument("--keep", type=pathlib.Path, help="keep the prove work folders here")
+    args = parser.parse_args(argv)
+
+    entries = load_entries(args.corpus, args.sources)
+    if args.only:
+        entries = [entry for entry in entries if any(text in entry.folder for text in args.only)]
+    if not entries:
+        print(f"realworld: no corpus entries of {args.sources} found under {args.corpus}", file=sys.stderr)
+        return 2
+    chunks = [entries[index:index + args.chunk] for index in range(0, len(entries), args.chunk)]
+    started = time.monotonic()
+    outcomes: list[Outcome] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(run_chunk, chunk, args.corpus, args.level, args.steps, args.timeout, args.keep)
+                   for chunk in chunks]
+        for future in futures:
+            outcomes.extend(future.result())
+    print(f"machine: {machine_description()}")
+    print(f"corpus: {len(entries)} files from {len({e.repository for e in entries})} repositories; "
+          f"level {args.level}; {args.steps} Session.run calls compared; {time.monotonic() - started:.0f} s")
+    print()
+    print(format_table(outcomes, args.level))
+    if args.json:
+        args.json.write_text(json.dumps([
+            {"folder": o.entry.folder, "repository": o.entry.repository, "path": o.entry.path,
+             "outcome": o.outcome, "detail": o.detail, "self_contained": o.self_contained, "runs": o.runs,
+             "crash_in_project": o.crash_in_project, "findings": o.findings}
+            for o in outcomes], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,584 @@
+"""What a prove child installs in its interpreter before the script runs. Imports TensorFlow.
+
+Four kinds of hook, each undone by nothing (the child process ends with the script):
+
+- **Recording** (:class:`Recorder`): ``BaseSession.run`` -- under ``Session``,
+  ``InteractiveSession``, ``Tensor.eval`` and ``Operation.run`` alike -- records every result in
+  call order, with the fetched elements' names, and stops the script (:class:`StopScript`)
+  after the configured number of calls.
+- **Same weights**: a call that runs variable initializers is followed, in the reference, by a
+  real ``Saver`` checkpoint of the variables it initialised; in the candidate, by loading that
+  checkpoint through the project's converter (``tf2_port.keras_rnn.tf1_variable_assignments``:
+  gate reorder, kernel split, ``forget_bias`` read from the reference's ``.meta``). A candidate
+  variable that gets no value and has a random initializer is an error naming it.
+- **Same inputs**: Python's ``random``, NumPy's global generator and every graph's seed are set
+  alike; random ops created outside variable initializers get op seeds counted among
+  themselves, so the TF1 cells' initializer ops (which the Keras cells do not create) do not
+  shift them; Keras 3 draws its default seeds from a private generator instead of Python's
+  global one (:mod:`migrate.prove.keras_seed_fence`).
+- **Neutralised**: dropout keep probabilities forced to 1.0 (masks drawn by different ops can
+  never be aligned; off with ``keep_dropout``), ``input()`` answers ``""``, ``plt.show`` /
+  ``plt.pause`` do nothing.
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections
+import difflib
+import functools
+import importlib
+import inspect
+import os
+import pickle
+import random
+import threading
+import traceback
+import weakref
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import tensorflow as tf
+from tensorflow.python.client import session as session_module  # BaseSession: every Session's run
+from tensorflow.python.framework import ops as tf_ops
+from tensorflow.python.framework import random_seed
+
+from migrate.prove import keras_seed_fence
+
+
+class StopScript(BaseException):
+    """Raised inside ``Session.run`` once enough calls are recorded: the script stops there.
+
+    A ``BaseException``, so the ``except Exception`` blocks of scripts do not swallow it.
+    """
+
+
+# Op types whose fetched value is a serialised Summary protobuf: its bytes hold variable
+# names, which a migration renames, so it is listed but never compared.
+SUMMARY_OP_TYPES = frozenset({
+    "MergeSummary", "ScalarSummary", "HistogramSummary", "ImageSummary", "AudioSummary",
+    "AudioSummaryV2", "TensorSummary", "TensorSummaryV2",
+})
+
+# Variable initializers are created under a name scope of this name (TF1 variables and Keras 3
+# variables in a graph alike); random ops created there do not take part in seed alignment.
+INITIALIZER_SCOPE = "Initializer"
+# Op seeds handed to random ops created outside initializers: a range TF's own counter (which
+# starts at 0 per graph and counts every random op) does not reach in practice.
+ALIGNED_OP_SEED_BASE = 1 << 30
+
+DROPOUT_KEEP_ARGUMENTS = ("input_keep_prob", "output_keep_prob", "state_keep_prob")
+
+
+class Recorder:
+    """Records ``Session.run`` results to a pickle stream and keeps both runs' weights equal.
+
+    The stream holds one dict per event, appended and flushed as they happen (a killed child
+    still leaves what it recorded): ``{"event": "call", ...}`` per recorded call,
+    ``{"event": "sync", ...}`` per weight hand-over, ``{"event": "note", ...}``, and a final
+    ``{"event": "end", ...}`` written by :func:`finish`.
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.role = config["role"]
+        self.steps = int(config["steps"])
+        self.checkpoint_dir = config["checkpoint_dir"]
+        self.calls = 0
+        self.initializations = 0
+        self.inside = False  # our own Session.run calls (save, load) are not recorded
+        self.notes: collections.Counter[str] = collections.Counter()
+        self._stream = open(config["record_path"], "ab")
+        self._random_fetches: dict[str, str | None] = {}
+
+    # --- the stream -----------------------------------------------------------------------
+    def emit(self, event: dict[str, Any]) -> None:
+        pickle.dump(event, self._stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self._stream.flush()
+
+    def note(self, key: str) -> None:
+        self.notes[key] += 1
+
+    def finish(self, end: str, error: dict[str, Any] | None) -> None:
+        self.emit({"event": "end", "end": end, "error": error, "calls": self.calls, "notes": dict(self.notes)})
+        self._stream.close()
+
+    def record(self, graph: Any, fetches: Any, result: Any) -> None:
+        self.calls += 1
+        leaves = []
+        for path, fetch, value in _paired_leaves(fetches, result):
+            element = _graph_element(graph, fetch)
+            label = getattr(element, "name", None) or (fetch if isinstance(fetch, str) else type(fetch).__name__)
+            kind = "value"
+            if isinstance(element, tf.Operation):
+                kind = "op"
+            elif element is not None and getattr(element, "op", None) is not None and element.op.type in SUMMARY_OP_TYPES:
+                kind = "summary"
+            for subpath, leaf in _value_leaves(value):
+                leaves.append({
+                    "path": path + subpath, "label": label, "kind": kind, "value": _plain(leaf),
+                    "random_op": self._random_source(element) if kind == "value" else None,
+                })
+        self.emit({"event": "call", "call": self.calls, "structure": _signature(result),
+                   "types": _type_names(result), "leaves": leaves})
+
+    def _random_source(self, element: Any) -> str | None:
+        """The name of a random op (outside variable initializers) the fetch depends on."""
+        if element is None or not hasattr(element, "op"):
+            return None
+        name = element.name
+        if name not in self._random_fetches:
+            self._random_fetches[name] = _random_ancestor(element.op)
+        return self._random_fetches[name]
+
+    # --- weights --------------------------------------------------------------------------
+    def hand_over_weights(self, session: Any, variables: list[Any]) -> None:
+        self.initializations += 1
+        prefix = os.path.join(self.checkpoint_dir, f"init_{self.initializations}", "model.ckpt")
+        self.inside = True
+        try:
+            with _unfinalized(session.graph), session.graph.as_default():
+                if self.role == "reference":
+                    event = _save(session, variables, prefix)
+                else:
+                    event = _load(session, variables, prefix)
+        finally:
+            self.inside = False
+        event.update(event="sync", initialization=self.initializations, call=self.calls + 1)
+        self.emit(event)
+        if event.get("error"):
+            raise WeightHandOverError(event["error"])
+
+
+_ACTIVE: list[Recorder] = []  # the recorder of the script now running (one at a time)
+
+
+def activate(recorder: Recorder | None) -> None:
+    """Send ``Session.run`` calls to ``recorder`` (``None``: record nothing)."""
+    _ACTIVE[:] = [recorder] if recorder is not None else []
+
+
+def install_session_hook() -> None:
+    """Wrap ``BaseSession.run`` once per process; each call goes to the active recorder."""
+    original = session_module.BaseSession.run
+
+    @functools.wraps(original)
+    def run(session, fetches, feed_dict=None, options=None, run_metadata=None):
+        recorder = _ACTIVE[0] if _ACTIVE else None
+        # Queue-runner threads call Session.run too, in no fixed order: only the script's
+        # own thread is recorded.
+        if recorder is None or recorder.inside or threading.current_thread() is not threading.main_thread():
+            return original(session, fetches, feed_dict, options, run_metadata)
+        initialised = _initialised_variables(session.graph, fetches)
+        result = original(session, fetches, feed_dict, options, run_metadata)
+        if initialised and recorder.role in ("reference", "candidate"):
+            recorder.hand_over_weights(session, initialised)
+        recorder.record(session.graph, fetches, result)
+        if recorder.calls >= recorder.steps:
+            raise StopScript
+        return result
+
+    session_module.BaseSession.run = run
+
+
+class WeightHandOverError(RuntimeError):
+    """The candidate's variables could not all take the reference's initial values."""
+
+
+def _initialised_variables(graph: Any, fetches: Any) -> list[Any]:
+    """The variables whose initializer ops this ``Session.run`` call runs.
+
+    Initializers are fetched directly (``v.initializer``) or through the ``NoOp`` groups that
+    ``global_variables_initializer`` / ``variables_initializer`` / ``tf.group`` build, so the
+    walk follows control inputs of ``NoOp`` ops only: cheap, and never mistakes a training step
+    (which reads variables but runs no initializer) for an initialisation.
+    """
+    pending = [element for _, fetch, _ in _paired_leaves(fetches, None)
+               if isinstance(element := _graph_element(graph, fetch), tf.Operation)]
+    if not pending:
+        return []
+    by_initializer = {}
+    for key in (tf.compat.v1.GraphKeys.GLOBAL_VARIABLES, tf.compat.v1.GraphKeys.LOCAL_VARIABLES):
+        for variable in graph.get_collection(key):
+            initializer = getattr(variable, "initializer", None)
+            if initializer is not None:
+                by_initializer[initializer] = variable
+    found, seen = [], set()
+    while pending:
+        op = pending.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        if op in by_initializer:
+            found.append(by_initializer[op])
+        elif op.type == "NoOp":
+            pending.extend(op.control_inputs)
+    return found
+
+
+class _unfinalized:
+    """Lets prove add its save / load ops to a graph the script finalised (MonitoredSession)."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+        self.was_finalized = graph.finalized
+
+    def __enter__(self) -> None:
+        if self.was_finalized:
+            self.graph._unsafe_unfinalize()  # noqa: SLF001 -- the documented escape hatch
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.was_finalized:
+            self.graph.finalize()
+
+
+def _variable_name(variable: Any) -> str:
+    return variable.name.split(":")[0]
+
+
+def _save(session: Any, variables: list[Any], prefix: str) -> dict[str, Any]:
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    unique = {_variable_name(v): v for v in variables}
+    saver = tf.compat.v1.train.Saver(var_list=unique, max_to_keep=None)
+    saver.save(session, prefix, write_meta_graph=True, write_state=False)
+    return {"saved": sorted(unique)}
+
+
+def _load(session: Any, variables: list[Any], prefix: str) -> dict[str, Any]:
+    """Assign the reference's arrays to ``variables`` through the project's converter."""
+    if not os.path.exists(prefix + ".index"):
+        return {"error": (
+            "the candidate initialised its variables more often than the reference: no reference "
+            f"checkpoint for initialisation {os.path.basename(os.path.dirname(prefix))}"
+        )}
+    from tf2_port.checkpoint import read_checkpoint, read_meta_settings
+    from tf2_port.keras_rnn import _tf_variable, tf1_variable_assignments
+
+    arrays = read_checkpoint(prefix)
+    settings = read_meta_settings(prefix + ".meta")
+    try:
+        assignments = tf1_variable_assignments(arrays, settings, session.graph)
+    except ValueError as error:
+        return {"error": f"the reference's weights do not map onto the candidate's: {error}"}
+    wanted = {id(v): v for v in variables}
+    loaded, sources, feeds, assign_ops = [], [], {}, []
+    for variable, array, source in assignments:
+        tf_variable = _tf_variable(variable)
+        if id(tf_variable) not in wanted:
+            continue
+        if tuple(tf_variable.shape) != tuple(np.shape(array)):
+            if _has_random_initializer(tf_variable):
+                return {"error": (
+                    f"candidate variable {_variable_name(tf_variable)} has shape {tuple(tf_variable.shape)}, "
+                    f"but the reference array it maps to ({source}) has shape {tuple(np.shape(array))}"
+                )}
+            continue  # e.g. an optimizer slot that shares a name, not a layout: its own start value
+        placeholder = tf.compat.v1.placeholder(tf_variable.dtype.base_dtype, shape=tf_variable.shape)
+        assign_ops.append(tf_variable.assign(placeholder))
+        feeds[placeholder] = np.asarray(array)
+        loaded.append(_variable_name(tf_variable))
+        sources.append(source)
+        wanted.pop(id(tf_variable))
+    missing = [v for v in wanted.values() if _has_random_initializer(v)]
+    if missing:
+        names = sorted(_variable_name(v) for v in missing)
+        hints = []
+        for name in names[:5]:
+            close = difflib.get_close_matches(name, list(arrays), n=3, cutoff=0.3)
+            hints.append(f"{name} (closest reference names: {', '.join(close) or 'none'})")
+        return {"error": (
+            f"{len(names)} candidate variable(s) with a random initializer got no value from the "
+            f"reference: {'; '.join(hints)}" + (" ..." if len(names) > 5 else "")
+        )}
+    if assign_ops:
+        session.run(assign_ops, feeds)
+    return {
+        "loaded": sorted(loaded), "sources": sorted(set(sources)),
+        "own_start": sorted(_variable_name(v) for v in wanted.values()),
+    }
+
+
+def _is_random_op(op: Any) -> bool:
+    return "Random" in op.type or op.type in ("TruncatedNormal", "Multinomial", "RandomShuffle")
+
+
+def _has_random_initializer(variable: Any) -> bool:
+    """Whether the variable's initial value is drawn (so only a hand-over makes it equal)."""
+    initializer = getattr(variable, "initializer", None)
+    return initializer is None or _random_ancestor(initializer, stop_at_initializers=False) is not None
+
+
+def _random_ancestor(op: Any, stop_at_initializers: bool = True) -> str | None:
+    """The name of a random op among ``op``'s inputs (variables' initializers excluded)."""
+    pending, seen = [op], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if _is_random_op(current):
+            if not (stop_at_initializers and INITIALIZER_SCOPE in current.name.split("/")):
+                return current.name
+        pending.extend(tensor.op for tensor in current.inputs)
+        pending.extend(current.control_inputs)
+    return None
+
+
+# --- fetch structures ---------------------------------------------------------------------
+
+
+def _is_namedtuple(value: Any) -> bool:
+    return isinstance(value, tuple) and hasattr(value, "_fields")
+
+
+def _paired_leaves(fetches: Any, result: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """``(path, fetch leaf, result part)`` for a ``Session.run`` fetch structure and its result."""
+    if isinstance(fetches, dict):
+        for key in fetches:
+            part = result.get(key) if isinstance(result, dict) else None
+            yield from _paired_leaves(fetches[key], part, f"{path}[{key!r}]")
+    elif _is_namedtuple(fetches):
+        for index, field in enumerate(fetches._fields):
+            part = result[index] if isinstance(result, (tuple, list)) else None
+            yield from _paired_leaves(fetches[index], part, f"{path}.{field}")
+    elif isinstance(fetches, (list, tuple)):
+        for index, item in enumerate(fetches):
+            part = result[index] if isinstance(result, (tuple, list)) else None
+            yield from _paired_leaves(item, part, f"{path}[{index}]")
+    else:
+        yield path, fetches, result
+
+
+def _value_leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """A fetched leaf's own parts: a ``SparseTensorValue`` is (indices, values, dense_shape)."""
+    if _is_namedtuple(value):
+        for index, field in enumerate(value._fields):
+            yield from _value_leaves(value[index], f"{path}.{field}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _value_leaves(item, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def _graph_element(graph: Any, fetch: Any) -> Any:
+    if isinstance(fetch, str):
+        try:
+            return graph.as_graph_element(fetch)
+        except (KeyError, ValueError, TypeError):
+            return None
+    if isinstance(fetch, (tf.Tensor, tf.Operation, tf.Variable)):
+        return fetch
+    return None
+
+
+def _signature(value: Any) -> str:
+    """The structure of a result, list and tuple alike (TF1 code treats them alike)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key!r}: {_signature(value[key])}" for key in sorted(value, key=repr)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_signature(item) for item in value) + ")"
+    return "None" if value is None else "*"
+
+
+def _type_names(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key!r}: {_type_names(value[key])}" for key in sorted(value, key=repr)) + "}"
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ + "(" + ", ".join(_type_names(item) for item in value) + ")"
+    return type(value).__name__
+
+
+def _plain(value: Any) -> Any:
+    """A fetched leaf as something the parent can unpickle without TensorFlow."""
+    if value is None or isinstance(value, (bytes, str)):
+        return value
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (np.generic, int, float, bool, complex)):
+        return np.asarray(value)
+    try:
+        return np.asarray(value)
+    except Exception:  # noqa: BLE001 -- an unknown fetched object: keep its repr, never fail the run
+        return repr(value)
+
+
+# --- same inputs ---------------------------------------------------------------------------
+
+
+_GRAPH_SEED: list[int] = []
+_LEGACY_KERAS: list[bool] = [False]
+
+
+def install_seed_hooks(legacy_keras: bool) -> None:
+    """Once per process: every new graph takes the current seed; op seeds line up.
+    ``legacy_keras``: whether this process may load tf_keras (whose seeds are isolated too)."""
+    _LEGACY_KERAS[0] = legacy_keras
+    original_init = tf_ops.Graph.__init__
+
+    @functools.wraps(original_init)
+    def graph_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if _GRAPH_SEED:
+            self.seed = _GRAPH_SEED[0]
+
+    tf_ops.Graph.__init__ = graph_init
+    _align_op_seeds()
+
+
+def seed_everything(seed: int) -> None:
+    """Before each script: the same Python, NumPy and TensorFlow seeds in both runs, and a
+    fresh default graph (a script run earlier in this process leaves nothing behind)."""
+    _GRAPH_SEED[:] = [seed]
+    random.seed(seed)
+    np.random.seed(seed)
+    if tf.executing_eagerly():
+        tf.random.set_seed(seed)  # eager programs (the tf2 level)
+    tf.compat.v1.reset_default_graph()
+    tf.compat.v1.get_default_graph().seed = seed
+    keras_seed_fence.isolate_default_seeds(seed, _LEGACY_KERAS[0])
+
+
+def _align_op_seeds() -> None:
+    """Random ops without an op seed get one counted among the ops outside initializers.
+
+    TensorFlow numbers every random op of a graph in creation order; the TF1 cells' variable
+    initializers are random ops the Keras cells do not create (Keras draws with stateless ops
+    and explicit seeds), so every later op (a data generator, a sampler) would get another seed
+    in each run. Counting only ops outside ``Initializer`` scopes lines them up again whenever
+    both scripts create them in the same order.
+    """
+    original = random_seed.get_seed
+    counters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @functools.wraps(original)
+    def get_seed(op_seed):
+        if op_seed is None and not tf.executing_eagerly():
+            graph = tf_ops.get_default_graph()
+            if graph.seed is not None and INITIALIZER_SCOPE not in graph.get_name_scope().split("/"):
+                count = counters.get(graph, 0)
+                counters[graph] = count + 1
+                op_seed = ALIGNED_OP_SEED_BASE + count
+        return original(op_seed)
+
+    random_seed.get_seed = get_seed
+
+
+# --- neutralised ---------------------------------------------------------------------------
+
+
+def _note(key: str) -> None:
+    if _ACTIVE:
+        _ACTIVE[0].note(key)
+
+
+def disable_dropout(legacy_keras: bool, keras_rnn: bool) -> None:
+    """Every dropout the script can reach becomes the identity (keep probabilities 1.0)."""
+
+    def identity(name: str) -> Callable[..., Any]:
+        def dropout(x, *args, **kwargs):
+            _note(f"dropout:{name}")
+            return tf.identity(x)
+        return dropout
+
+    for module, name in ((tf.nn, "tf.nn.dropout"), (tf.compat.v1.nn, "tf.compat.v1.nn.dropout"),
+                         (tf.compat.v2.nn, "tf.compat.v2.nn.dropout")):
+        module.dropout = identity(name)
+    if legacy_keras:
+        # Two copies of TF1's legacy cells and layers live in a TF 2.21 process: tf_keras's,
+        # behind `tf.compat.v1.nn.rnn_cell.X`, and TensorFlow's internal one, which
+        # `from tensorflow.compat.v1.nn.rnn_cell import X` loads (and installs in its place).
+        for module_name in LEGACY_DROPOUT_WRAPPER_MODULES:
+            wrapper_class = getattr(_import_or_none(module_name), "DropoutWrapper", None)
+            if wrapper_class is not None:
+                _force_keep_one(_defining_class(wrapper_class), "__init__", "DropoutWrapper (legacy)")
+        for module_name in LEGACY_LAYER_MODULES:
+            layer_class = getattr(_import_or_none(module_name), "Dropout", None)
+            if layer_class is not None:
+                layer_class.call = _identity_call("tf.compat.v1.layers.dropout")
+    if keras_rnn:
+        from tf2_port import keras_rnn as runtime
+
+        _force_keep_one(runtime, "DropoutWrapper", "keras_rnn.DropoutWrapper")
+        runtime.dropout = identity("keras_rnn.dropout")
+
+
+LEGACY_DROPOUT_WRAPPER_MODULES = (
+    "tf_keras.src.layers.rnn.legacy_cell_wrappers",
+    "tensorflow.python.keras.layers.legacy_rnn.rnn_cell_impl",
+)
+LEGACY_LAYER_MODULES = ("tf_keras.src.legacy_tf_layers.core", "tensorflow.python.keras.legacy_tf_layers.core")
+
+
+def _import_or_none(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _defining_class(cls: type) -> type:
+    """The class in ``cls``'s MRO whose ``__init__`` names the keep probabilities."""
+    for base in cls.__mro__:
+        if "__init__" in vars(base) and "input_keep_prob" in inspect.signature(vars(base)["__init__"]).parameters:
+            return base
+    return cls
+
+
+def _identity_call(label: str) -> Callable[..., Any]:
+    def call(self, inputs, training=False):
+        _note(f"dropout:{label}")
+        return tf.identity(inputs)
+    return call
+
+
+def _force_keep_one(owner: Any, attribute: str, label: str) -> None:
+    original = getattr(owner, attribute)
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        for name in DROPOUT_KEEP_ARGUMENTS:
+            if name in signature.parameters:
+                bound.arguments[name] = 1.0
+        _note(f"dropout:{label}")
+        return original(*bound.args, **bound.kwargs)
+
+    setattr(owner, attribute, wrapper)
+
+
+def neutralise_interaction(uses_matplotlib: bool) -> None:
+    """``input()`` answers an empty line; ``plt.show`` and ``plt.pause`` return at once."""
+
+    def answer(prompt: str = "") -> str:
+        _note("input()")
+        return ""
+
+    builtins.input = answer
+    if uses_matplotlib:
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:  # the script's own import will fail and say so
+            return
+
+        def quiet(name: str) -> Callable[..., None]:
+            def call(*args, **kwargs):
+                _note(f"plt.{name}()")
+            return call
+
+        plt.show = quiet("show")
+        plt.pause = quiet("pause")
+
+
+def error_record(error: BaseException) -> dict[str, Any]:
+    """The failing run's error, with the frames that were in the script's own files."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return {
+        "type": type(error).__name__,
+        "message": str(error).strip().splitlines()[0] if str(error).strip() else "",
+        "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+        "frames": [(frame.filename, frame.lineno, frame.line) for frame in frames],
+    }
