@@ -26,8 +26,10 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import csv
 import dataclasses
+import io
 import json
 import os
 import pathlib
@@ -35,14 +37,18 @@ import sys
 import tempfile
 import time
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # tf_upgrade_v2 imports TensorFlow here
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from common import machine_description  # noqa: E402
 
+from migrate import notebook  # noqa: E402
 from migrate.engine import rewrite_source  # noqa: E402
 from migrate.prove import orchestrate  # noqa: E402
+from migrate.runner import notebook_as_module  # noqa: E402
 
 DEFAULT_SOURCES = REPO / "bench" / "realworld" / "SOURCES.tsv"
 PROJECT_DIRS = (os.sep + "migrate" + os.sep, os.sep + "tf2_port" + os.sep)
@@ -66,6 +72,7 @@ class Entry:
     commit: str
     path: str
     args: list[str]
+    blocker: str
     notes: str
 
     @property
@@ -92,7 +99,7 @@ def load_entries(corpus: pathlib.Path, sources: pathlib.Path) -> list[Entry]:
     for row in rows:
         entry = Entry(row["folder"], row["repository"], row["commit"], row["path"],
                       row.get("args", "").split() if row.get("args", "-") not in ("", "-") else [],
-                      row.get("notes", ""))
+                      "" if row.get("blocker", "-") in ("", "-") else row["blocker"], row.get("notes", ""))
         if (corpus / entry.folder / entry.name).exists():
             entries.append(entry)
     return entries
@@ -110,16 +117,34 @@ def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0][:160] if (text or "").strip() else ""
 
 
-def _environment_reason(run) -> str | None:
+def _environment_reason(run, blocker: str) -> str | None:
+    """Why a run that failed could not run *here* (the environment, not a rewrite), or None.
+
+    Read from the error the run ended with: a module or file that is not here, a download, a
+    GPU, arguments, a trained checkpoint, a Python 2 module it imports, or the script raising
+    an error of its own (`raise ValueError("Must set --data_path")`); otherwise the corpus
+    entry's ``blocker`` column, where a reading of the file found why it cannot run.
+    """
     error = run.error or {}
-    kind = error.get("type", "")
-    message = error.get("message", "")
-    if kind == "ModuleNotFoundError" and "tensorflow" not in message and "tf_keras" not in message:
-        return f"needs a module that is not installed ({message})"
-    if kind in ENVIRONMENT_ERRORS and kind != "ModuleNotFoundError":
+    kind, message = error.get("type", ""), error.get("message", "")
+    frames = error.get("frames", [])
+    innermost = frames[-1] if frames else ("", 0, "")
+    if kind in ("ModuleNotFoundError", "ImportError") and "tensorflow" not in message and "tf_keras" not in message:
+        return f"needs a module that is not installed ({message or 'an import failed'})"
+    if kind in ENVIRONMENT_ERRORS and kind not in ("ModuleNotFoundError",):
         return f"{ENVIRONMENT_ERRORS[kind]} ({message})"
     if kind == "SystemExit" and "2" in message:
         return "needs command-line arguments (argparse usage error)"
+    if "Cannot assign a device" in error.get("traceback", "") or "Cannot assign a device" in message:
+        return "pins operations to a GPU (tf.device), and this machine has none"
+    if "not a valid checkpoint" in message or "Failed to find any matching files for" in message:
+        return f"restores a trained checkpoint that is not in the corpus ({message})"
+    if kind == "SyntaxError":
+        return f"imports a module that is Python 2 ({message})"
+    if (innermost[2] or "").lstrip().startswith("raise") and os.sep + "reference" + os.sep in innermost[0]:
+        return f"the script refuses to run here: {kind}: {message}"
+    if blocker:
+        return blocker
     return None
 
 
@@ -138,8 +163,10 @@ def judge(entry: Entry, report, upgraded) -> Outcome:
     if report.verdict == "no-session-run":
         outcome.outcome, outcome.detail = "finding only", "no Session.run: a module, an Estimator or a graph only"
         return outcome
-    reason = _environment_reason(reference) if reference.calls == 0 else None
-    if reason:
+    ended_in_error = reference.end not in ("steps", "ended")
+    reason = _environment_reason(reference, entry.blocker) if ended_in_error else None
+    if reason and (reference.calls == 0 or report.verdict == "proven"):
+        # It stopped for a reason of the environment: at once, or after calls that agreed.
         outcome.outcome, outcome.detail = "not runnable", reason
         return outcome
     outcome.self_contained = True
@@ -178,6 +205,8 @@ def run_chunk(entries: list[Entry], corpus: pathlib.Path, level: str, steps: int
     for entry, report, upgraded in zip(entries, reports, upgraded_runs):
         outcome = judge(entry, report, upgraded)
         source = _script_for(entry, corpus).read_bytes().decode("utf-8", errors="surrogateescape")
+        if entry.name.endswith(".ipynb"):
+            source = notebook_as_module(source)
         for run_level in ("compat", level):
             outcome.findings[run_level] = _findings(rewrite_source(source, run_level, str(_script_for(entry, corpus))))
         outcome.seconds = (time.monotonic() - started) / len(entries)
@@ -186,8 +215,13 @@ def run_chunk(entries: list[Entry], corpus: pathlib.Path, level: str, steps: int
 
 
 def _tf_upgrade_v2(text: str) -> str:
-    """TensorFlow's own converter on one file's text (its Python API, as its CLI runs it)."""
+    """TensorFlow's own converter on one file's text (its Python API, as its CLI runs it);
+    notebook magic lines are set aside around it, as its own notebook mode does."""
     from tensorflow.tools.compatibility import ast_edits, tf_upgrade_v2
+
+    masked = notebook.mask(text)
+    if masked is not None:
+        return notebook.unmask(_tf_upgrade_v2(masked.text), masked)
 
     upgrader = ast_edits.ASTCodeUpgrader(tf_upgrade_v2.TFAPIChangeSpec())
     with tempfile.TemporaryDirectory() as scratch:
@@ -195,11 +229,16 @@ def _tf_upgrade_v2(text: str) -> str:
         with open(source, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
         try:
-            upgrader.process_file(source, target)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                upgrader.process_file(source, target)
         except Exception:  # noqa: BLE001 -- tf_upgrade_v2 crashes on some inputs; count as not converted
             return text
         with open(target, encoding="utf-8", errors="surrogateescape") as handle:
             return handle.read()
+
+
+def _upgrade_module(text: str, path: str) -> str:
+    return _tf_upgrade_v2(text)
 
 
 def _run_tf_upgrade_v2(entries: list[Entry], corpus: pathlib.Path, steps: int, timeout: float) -> list:
@@ -207,7 +246,9 @@ def _run_tf_upgrade_v2(entries: list[Entry], corpus: pathlib.Path, steps: int, t
     for entry in entries:
         path = _script_for(entry, corpus)
         text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-        scripts.append((str(path), _tf_upgrade_v2(text), lambda module_text, _path: _tf_upgrade_v2(module_text), entry.args))
+        if path.suffix == ".ipynb":
+            text = notebook_as_module(text)
+        scripts.append((str(path), _tf_upgrade_v2(text), _upgrade_module, entry.args))
     return orchestrate.observe_scripts(scripts, legacy_keras=False, block_tf_keras=False, steps=steps, timeout=timeout)
 
 
@@ -257,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     chunks = [entries[index:index + args.chunk] for index in range(0, len(entries), args.chunk)]
     started = time.monotonic()
     outcomes: list[Outcome] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+    # Processes, not threads: CPython 3.11's ast.parse is not safe in two threads at once
+    # ("AST constructor recursion depth mismatch"), and every rewrite parses.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_chunk, chunk, args.corpus, args.level, args.steps, args.timeout, args.keep)
                    for chunk in chunks]
         for future in futures:

@@ -366,7 +366,7 @@ def _cmd_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from tf1_reference.demo import main as demo_main
+    from migrate.demo import main as demo_main
 
     argv = ["--steps", str(args.steps), "--out", args.out, "--seed", str(args.seed)]
     return demo_main(argv + (["--full-diff"] if args.full_diff else []))

@@ -26,7 +26,7 @@ import stat
 import tempfile
 import tokenize
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from migrate.findings import Finding
 
@@ -153,26 +153,13 @@ def rewrite_notebook(text: str, path: str, rewrite: Callable[..., object]) -> tu
     """
     try:
         notebook = json.loads(text)
-        cells = notebook["cells"]
+        code_cells = _code_cells(notebook)
     except (ValueError, KeyError, TypeError) as error:
         return text, (), f"not a Jupyter notebook ({error})"
-    code_cells = [(number, cell) for number, cell in enumerate(cells, start=1)
-                  if isinstance(cell, dict) and cell.get("cell_type") == "code"]
     if not code_cells:
         return text, (), ""
-    module_lines: list[str] = []
-    starts: list[tuple[int, int]] = []  # (first module line of the cell, 1-based; cell number)
-    sources = {}
-    for number, cell in code_cells:
-        source = cell.get("source", "")
-        code = "".join(source) if isinstance(source, list) else source
-        sources[number] = code
-        module_lines.append(CELL_MARKER.format(number=number) + "\n")
-        starts.append((len(module_lines) + 1, number))
-        module_lines.extend(code.splitlines(keepends=True))
-        if module_lines and not module_lines[-1].endswith("\n"):
-            module_lines[-1] += "\n"
-    result = rewrite("".join(module_lines), path=path)
+    module, starts, sources = _cells_as_module(code_cells)
+    result = rewrite(module, path=path)
     if result.error:
         return text, tuple(result.findings), f"cannot parse its code cells: {result.error}"
     findings = tuple(_cell_finding(finding, starts, path) for finding in result.findings)
@@ -188,6 +175,42 @@ def rewrite_notebook(text: str, path: str, rewrite: Callable[..., object]) -> tu
     indent = _notebook_indent(text)
     rewritten = json.dumps(notebook, indent=indent, ensure_ascii=False)
     return rewritten + ("\n" if text.endswith("\n") else ""), findings, ""
+
+
+def _code_cells(notebook: Any) -> list[tuple[int, dict]]:
+    return [(number, cell) for number, cell in enumerate(notebook["cells"], start=1)
+            if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+
+
+def _cells_as_module(code_cells: list[tuple[int, dict]]) -> tuple[str, list[tuple[int, int]], dict[int, str]]:
+    """The code cells as one module, each behind its marker line; (module, starts, sources),
+    starts being ``(first module line of the cell, 1-based; cell number)``."""
+    module_lines: list[str] = []
+    starts: list[tuple[int, int]] = []
+    sources = {}
+    for number, cell in code_cells:
+        source = cell.get("source", "")
+        code = "".join(source) if isinstance(source, list) else source
+        sources[number] = code
+        module_lines.append(CELL_MARKER.format(number=number) + "\n")
+        starts.append((len(module_lines) + 1, number))
+        module_lines.extend(code.splitlines(keepends=True))
+        if module_lines and not module_lines[-1].endswith("\n"):
+            module_lines[-1] += "\n"
+    return "".join(module_lines), starts, sources
+
+
+def notebook_as_module(text: str) -> str:
+    """A notebook's code cells in order as one module (what Run All executes), each cell
+    behind a ``# tf1-migrate: notebook cell N`` line; IPython magics kept as written.
+
+    Raises:
+        ValueError: when ``text`` is not notebook JSON.
+    """
+    try:
+        return _cells_as_module(_code_cells(json.loads(text)))[0]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"expected a Jupyter notebook (JSON with 'cells'), got something else ({error})") from None
 
 
 def _split_cells(module: str) -> dict[int, str]:

@@ -113,8 +113,87 @@ with open("data/missing.txt") as handle:
     text = handle.read()
 '''
 
+# One stack object as cell_fw and cell_bw: TF1 created its variables under fw only, and the
+# backward direction shared them; the rewrite shares the Keras cells the same way.
+SHARED_FW_BW = HEADER + '''
+x = tf.placeholder(tf.float32, [3, 5, 2])
+lengths = tf.placeholder(tf.int32, [3])
+stack = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.LSTMCell(4) for _ in range(2)])
+outputs, states = tf.nn.bidirectional_dynamic_rnn(stack, stack, x, sequence_length=lengths, dtype=tf.float32)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    print(sess.run([tf.concat(outputs, 2), states], {x: np.random.rand(3, 5, 2), lengths: [5, 3, 0]}))
+'''
+
+# A tf.keras cell (not a TF1 cell) in a TF1 driver: its variables carry Keras names in both runs.
+TF_KERAS_CELL = HEADER + '''
+with tf.variable_scope("one_cell"):
+    cell = tf.keras.layers.SimpleRNNCell(units=3)
+    outputs, _ = tf.nn.dynamic_rnn(cell, np.ones((2, 4, 5), np.float32), dtype=tf.float32)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+print(sess.run(outputs))
+'''
+
+# Saver.save fetches the path it wrote, here with a time stamp: listed, never compared.
+SAVER_PATH = HEADER + '''
+import time
+x = tf.placeholder(tf.float32, [2, 3, 2])
+outputs, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(3), x, dtype=tf.float32)
+saver = tf.train.Saver()
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    for step in range(2):
+        print(sess.run(outputs, {x: np.random.rand(2, 3, 2)}))
+        time.sleep(0.01)
+        saver.save(sess, os.path.join("checkpoints", "model-%f" % time.time()))
+'''
+
+# tf.app.flags of the same name in two scripts proved in one process; the second also finds
+# its arguments.
+FLAGS_SCRIPT = HEADER + '''
+tf.app.flags.DEFINE_integer("units", 3, "cell size")
+FLAGS = tf.app.flags.FLAGS
+
+
+def main(_):
+    x = tf.placeholder(tf.float32, [2, 3, 2])
+    outputs, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(FLAGS.units), x, dtype=tf.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        print(sess.run(outputs, {x: np.random.rand(2, 3, 2)}))
+
+
+tf.app.run(main)
+'''
+
+# The script imports a module of its folder that still needs tf_keras at the keras level
+# (batch_normalization stays legacy): the candidate process must allow tf_keras.
+SIBLING_MODEL = HEADER + '''
+
+def build(x):
+    stack = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.GRUCell(4) for _ in range(2)])
+    outputs, _ = tf.nn.dynamic_rnn(stack, x, dtype=tf.float32)
+    return tf.layers.batch_normalization(outputs, training=False)
+'''
+SIBLING_TRAIN = HEADER + '''
+import model
+
+x = tf.placeholder(tf.float32, [2, 5, 3])
+normalised = model.build(x)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    print(sess.run(normalised, {x: np.random.rand(2, 5, 3)}))
+'''
+
 SCRIPTS = {
     "packed_state.py": PACKED_STATE,
+    "shared_fw_bw.py": SHARED_FW_BW,
+    "tf_keras_cell.py": TF_KERAS_CELL,
+    "saver_path.py": SAVER_PATH,
+    "flags_a.py": FLAGS_SCRIPT,
+    "flags_b.py": FLAGS_SCRIPT,
+    "train_with_sibling.py": {"train_with_sibling.py": SIBLING_TRAIN, "model.py": SIBLING_MODEL},
     "random_streams.py": RANDOM_STREAMS,
     "dropout.py": DROPOUT,
     "interactive.py": INTERACTIVE,
@@ -200,13 +279,16 @@ FAULTY = {
 }
 
 
-def _write(root: pathlib.Path, scripts: dict[str, str]) -> list[pathlib.Path]:
+def _write(root: pathlib.Path, scripts: dict) -> list[pathlib.Path]:
+    """One folder per script (a dict value: the folder's files, the script first)."""
     paths = []
     for name, text in scripts.items():
         folder = root / name[:-3]
         folder.mkdir(parents=True)
+        files = text if isinstance(text, dict) else {name: text}
+        for file_name, file_text in files.items():
+            (folder / file_name).write_text(textwrap.dedent(file_text))
         paths.append(folder / name)
-        paths[-1].write_text(textwrap.dedent(text))
     return paths
 
 
@@ -218,7 +300,8 @@ def _by_name(reports) -> dict:
 def proofs(tmp_path_factory):
     root = tmp_path_factory.mktemp("prove")
     paths = _write(root, SCRIPTS)
-    args = [["--width", "7"] if path.name == "interactive.py" else [] for path in paths]
+    special = {"interactive.py": ["--width", "7"], "flags_b.py": ["--units", "5"]}
+    args = [special.get(path.name, []) for path in paths]
     reports = prove_scripts(paths, "keras", steps=6, args_per_script=args, timeout=300)
     return _by_name(reports), root
 
@@ -301,12 +384,31 @@ def test_a_reference_failing_before_its_first_fetch_exits_2_with_its_error(proof
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", ["shared_fw_bw.py", "tf_keras_cell.py", "saver_path.py", "flags_a.py", "flags_b.py",
+                                  "train_with_sibling.py"])
+def test_real_code_shapes_are_proven(proofs, name):
+    # Each of these shapes failed on a public script before prove handled it (bench/RESULTS.md).
+    report = proofs[0][name]
+    assert report.exit_code == 0, format_report(report)
+    assert report.reference.end == report.candidate.end == "ended"
+
+
+@pytest.mark.slow
+def test_a_saved_checkpoint_path_is_listed_but_not_compared(proofs):
+    rows = [row for row in proofs[0]["saver_path.py"].rows if row.compared == "not compared: checkpoint path"]
+    assert len(rows) == 2, proofs[0]["saver_path.py"].rows
+
+
+@pytest.mark.slow
 def test_the_users_folder_is_never_modified(proofs):
     root = proofs[1]
-    names = sorted(str(path.relative_to(root)) for path in root.rglob("*"))
-    assert names == sorted([name[:-3] for name in SCRIPTS] + [f"{name[:-3]}/{name}" for name in SCRIPTS])
+    expected = []
     for name, text in SCRIPTS.items():
-        assert (root / name[:-3] / name).read_text() == textwrap.dedent(text)
+        files = text if isinstance(text, dict) else {name: text}
+        expected += [name[:-3]] + [f"{name[:-3]}/{file_name}" for file_name in files]
+        for file_name, file_text in files.items():
+            assert (root / name[:-3] / file_name).read_text() == textwrap.dedent(file_text)
+    assert sorted(str(path.relative_to(root)) for path in root.rglob("*")) == sorted(expected)
 
 
 # --- faults prove must catch --------------------------------------------------------------------

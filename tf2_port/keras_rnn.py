@@ -862,6 +862,7 @@ def tf1_variable_assignments(
     table = _SHARED.get(graph, {})
     assignments: list[tuple[Any, np.ndarray, str]] = []
     covered: set[int] = set()
+    scopes_of: dict[int, tuple[Any, list[str]]] = {}
     for key, layer in sorted(table.items()):
         scope = f"{key}/" if key else ""
         if isinstance(layer, keras.layers.Dense):
@@ -872,14 +873,33 @@ def tf1_variable_assignments(
                 covered.add(id(weight))
             continue
         layers = _layers(layer)
-        bases = _base_cells(layer)
-        for index, base in enumerate(bases):
+        for index, base in enumerate(_base_cells(layer)):
             cell_scope = f"{scope}multi_rnn_cell/cell_{index}/" if layers is not None else scope
-            prefix = _cell_prefix(variables, cell_scope, _family(base))
+            scopes_of.setdefault(id(base), (base, []))[1].append(cell_scope)
+    # One cell object run under several scopes (the same stack as cell_fw and cell_bw) had its
+    # TF1 variables created in the first scope that ran it and shared by the others: it takes
+    # its weights from whichever of its scopes the checkpoint has.
+    for base, cell_scopes in scopes_of.values():
+        errors = []
+        for cell_scope in cell_scopes:
+            try:
+                prefix = _cell_prefix(variables, cell_scope, _family(base))
+            except ValueError as error:
+                errors.append(error)
+                continue
             arrays = _cell_arrays(base, variables, prefix, settings.get(prefix, {}))
             for weight, array in zip(base.weights, arrays):
                 if id(weight) not in covered:
                     assignments.append((weight, array, prefix))
+                    covered.add(id(weight))
+            break
+        else:
+            keras_named = _keras_named_arrays(base, variables)
+            if keras_named is None:
+                raise errors[0]
+            for weight, (array, name) in zip(base.weights, keras_named):
+                if id(weight) not in covered:
+                    assignments.append((weight, array, name))
                     covered.add(id(weight))
     converted = {id(_tf_variable(weight)) for weight, _, _ in assignments}
     for variable in graph.get_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES):
@@ -887,6 +907,20 @@ def tf1_variable_assignments(
         if name in variables and id(variable) not in converted:
             assignments.append((variable, np.asarray(variables[name]), name))
     return assignments
+
+
+def _keras_named_arrays(cell: Any, variables: Mapping[str, Any]) -> list[tuple[np.ndarray, str]] | None:
+    """A cell that was a (tf.)keras cell in the TF1 script too: its TF1 variables carry Keras'
+    names and layout (``simple_rnn_cell/kernel``, ``.../recurrent_kernel``): every weight by
+    that name and shape, or None."""
+    found = []
+    for weight in cell.weights:
+        name = f"{cell.name}/{weight.name}"
+        array = variables.get(name)
+        if array is None or tuple(np.shape(array)) != tuple(weight.shape):
+            return None
+        found.append((np.asarray(array), name))
+    return found
 
 
 def _tf_variable(variable: Any) -> Any:

@@ -43,12 +43,29 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise JobTimeout
 
 
+def _flag_names() -> set[str]:
+    """The absl flags defined so far (``tf.app.flags`` is absl's): a script's flags must not
+    collide with those of the script proved before it in this process."""
+    flags = sys.modules.get("absl.flags")
+    return set(flags.FLAGS) if flags is not None else set()
+
+
+def _forget_flags(names: set[str]) -> None:
+    flags = sys.modules.get("absl.flags")
+    if flags is None:
+        return
+    for name in set(flags.FLAGS) - names:
+        delattr(flags.FLAGS, name)
+    flags.FLAGS.unparse_flags()
+
+
 def run_job(hooks: Any, job: dict[str, Any]) -> None:
     recorder = hooks.Recorder(job)
     end, error = "ended", None
     script = job["script"]
     folder = os.path.dirname(script)
     before_modules = set(sys.modules)
+    before_flags = _flag_names()
     saved_argv, saved_path, saved_cwd = list(sys.argv), list(sys.path), os.getcwd()
     try:
         hooks.seed_everything(int(job["seed"]))
@@ -60,7 +77,10 @@ def run_job(hooks: Any, job: dict[str, Any]) -> None:
         # jobs after it: an alarm ends it at the job's timeout.
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(job["timeout"]))
-        runpy.run_path(script, run_name="__main__")
+        if job.get("ipython"):
+            hooks.run_under_ipython(script)
+        else:
+            runpy.run_path(script, run_name="__main__")
     except hooks.StopScript:
         end = "steps"
     except JobTimeout:
@@ -81,6 +101,7 @@ def run_job(hooks: Any, job: dict[str, Any]) -> None:
             module_file = getattr(sys.modules.get(name), "__file__", None) or ""
             if module_file.startswith(folder + os.sep):
                 del sys.modules[name]  # the next job's folder may have a module of the same name
+        _forget_flags(before_flags)
     sys.stdout.flush()
     sys.stderr.flush()
     recorder.finish(end, error)

@@ -9,8 +9,8 @@ compare by kind:
   ``max |reference - candidate| <= tolerance * max(1, max |reference|)``;
 - integer, boolean, string and bytes values: exactly equal;
 - fetched operations (a train op, an initializer) give ``None`` on both sides;
-- summaries (serialised protobufs naming variables, which a migration renames) are listed,
-  not compared.
+- summaries (serialised protobufs naming variables, which a migration renames) and the path a
+  ``Saver`` returns (often with a time stamp) are listed, not compared.
 
 With dropout kept on (``keep_dropout``), values are random on both sides: only shapes and
 dtypes are compared.
@@ -97,8 +97,8 @@ def compare_leaf(
         return ValueComparison(call, path, label, shape, dtype, ok, compared,
                                random_op=reference.get("random_op"), **details)
 
-    if reference["kind"] == "summary":
-        return row(True, "not compared: summary")
+    if reference["kind"] in ("summary", "checkpoint path"):
+        return row(True, f"not compared: {reference['kind']}")
     if ref_value is None or cand_value is None:
         same = ref_value is None and cand_value is None
         return row(same, "operation", reason="" if same else "one run fetched a value, the other None")

@@ -60,6 +60,8 @@ SUMMARY_OP_TYPES = frozenset({
     "AudioSummaryV2", "TensorSummary", "TensorSummaryV2",
 })
 
+SAVE_OP_TYPES = frozenset({"SaveV2", "Save", "SaveSlices", "MergeV2Checkpoints"})
+
 # Variable initializers are created under a name scope of this name (TF1 variables and Keras 3
 # variables in a graph alike); random ops created there do not take part in seed alignment.
 INITIALIZER_SCOPE = "Initializer"
@@ -108,11 +110,7 @@ class Recorder:
         for path, fetch, value in _paired_leaves(fetches, result):
             element = _graph_element(graph, fetch)
             label = getattr(element, "name", None) or (fetch if isinstance(fetch, str) else type(fetch).__name__)
-            kind = "value"
-            if isinstance(element, tf.Operation):
-                kind = "op"
-            elif element is not None and getattr(element, "op", None) is not None and element.op.type in SUMMARY_OP_TYPES:
-                kind = "summary"
+            kind = _kind(element)
             for subpath, leaf in _value_leaves(value):
                 leaves.append({
                     "path": path + subpath, "label": label, "kind": kind, "value": _plain(leaf),
@@ -178,6 +176,22 @@ def install_session_hook() -> None:
         return result
 
     session_module.BaseSession.run = run
+
+
+def _kind(element: Any) -> str:
+    """How a fetched element compares: ``value``; ``op`` (no value); ``summary`` and
+    ``checkpoint path`` (a Saver's save tensor: the path written, often with a time stamp),
+    listed but not compared."""
+    if isinstance(element, tf.Operation):
+        return "op"
+    op = getattr(element, "op", None) if element is not None else None
+    if op is None:
+        return "value"
+    if op.type in SUMMARY_OP_TYPES:
+        return "summary"
+    if op.type == "Identity" and any(control.type in SAVE_OP_TYPES for control in op.control_inputs):
+        return "checkpoint path"
+    return "value"
 
 
 class WeightHandOverError(RuntimeError):
@@ -571,6 +585,50 @@ def neutralise_interaction(uses_matplotlib: bool) -> None:
 
         plt.show = quiet("show")
         plt.pause = quiet("pause")
+
+
+# Line magics that would change how the process runs (inline figures need a notebook front
+# end; a timing loop repeats the cell) run as nothing; shell escapes (`!pip install`, `!wget`)
+# never run: prove must not install, download or delete anything.
+NEUTRAL_MAGICS = frozenset({"matplotlib", "timeit", "time", "pip", "conda", "env", "cd", "sx", "system", "capture"})
+
+
+def run_under_ipython(script: str) -> None:
+    """Run a notebook export as Jupyter's Run All would: its text through IPython's input
+    transformers (magics become ``get_ipython()`` calls), executed in the shell's namespace."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        from IPython.core.interactiveshell import InteractiveShell
+    except ImportError as error:
+        raise RuntimeError("this script is a notebook export: prove runs it under IPython, which is not "
+                           "installed (pip install ipython)") from error
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)  # a notebook proved earlier in this process leaves nothing
+    original_line_magic = type(shell).run_line_magic.__get__(shell)
+    original_cell_magic = type(shell).run_cell_magic.__get__(shell)
+
+    def line_magic(name, line, *args, **kwargs):
+        if name in NEUTRAL_MAGICS:
+            _note(f"%{name}")
+            return None
+        return original_line_magic(name, line, *args, **kwargs)
+
+    def cell_magic(name, line, cell, *args, **kwargs):
+        if name in NEUTRAL_MAGICS:  # %%time and the like: run the cell itself, once
+            _note(f"%%{name}")
+            return shell.ex(TransformerManager().transform_cell(cell))
+        return original_cell_magic(name, line, cell, *args, **kwargs)
+
+    def no_shell(command, *args, **kwargs):
+        _note("!shell command")
+        return None
+
+    shell.run_line_magic, shell.run_cell_magic = line_magic, cell_magic
+    shell.system = shell.getoutput = no_shell
+    with open(script, encoding="utf-8", errors="surrogateescape") as handle:
+        code = TransformerManager().transform_cell(handle.read())
+    shell.user_ns.update({"__name__": "__main__", "__file__": script})
+    exec(compile(code, script, "exec"), shell.user_ns)  # noqa: S102 -- the user's notebook, as Jupyter runs it
 
 
 def error_record(error: BaseException) -> dict[str, Any]:

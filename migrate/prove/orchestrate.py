@@ -17,6 +17,8 @@ from typing import Any, Callable, Sequence
 
 from migrate.engine import rewrite_source
 from migrate.findings import Finding
+from migrate.notebook import magic_lines
+from migrate.runner import notebook_as_module
 
 LEVELS = ("compat", "keras")
 DEFAULT_STEPS = 20
@@ -35,6 +37,8 @@ LINK_ABOVE_BYTES = 16 * 1024 * 1024
 # migrate.prove.reference_shims (TF1 formulas), so that a reference exists where the keras
 # level runs.
 SHIMMED_TEXT = ("seq2seq", "optimize_loss")
+# The line the rewrite puts at the top of a module that still needs tf_keras.
+LEGACY_SETTING = "TF_USE_LEGACY_KERAS"
 
 
 @dataclasses.dataclass
@@ -159,8 +163,8 @@ def prove_scripts(
         path = os.path.abspath(os.fspath(script))
         if not os.path.isfile(path):
             raise ValueError(f"prove: expected a Python script file, got {os.fspath(script)!r} (not a file)")
-        if not path.endswith(".py"):
-            raise ValueError(f"prove: expected a .py script, got {os.path.basename(path)!r}")
+        if not path.endswith((".py", ".ipynb")):
+            raise ValueError(f"prove: expected a .py script or a .ipynb notebook, got {os.path.basename(path)!r}")
         paths.append(path)
 
     owned = workdir is None
@@ -195,16 +199,37 @@ class _Job:
                            checkpoint_dir=os.path.join(self.folder, "checkpoints"))
         with open(path, "rb") as handle:
             self.source = handle.read().decode("utf-8", errors="surrogateescape")
+        # A notebook runs as Run All runs it: its code cells in order, under IPython. A .py
+        # exported from one (magic lines, get_ipython() calls) runs under IPython too.
+        self.notebook = path.endswith(".ipynb")
+        if self.notebook:
+            try:
+                self.source = notebook_as_module(self.source)
+            except ValueError as error:
+                self.source = ""
+                self.notebook_error = str(error)
+        self.ipython = self.notebook or "get_ipython(" in self.source or bool(magic_lines(self.source))
         self.compat = rewrite_source(self.source, "compat", path)
         self.candidate_rewrite = self.compat if level == "compat" else rewrite_source(self.source, level, path)
+        # The folder's modules the script imports are rewritten with it: at each level, their
+        # rewritten text (a module may still need tf_keras where the script itself does not).
+        self.modules = {
+            role: {module: rewrite_at(run_level)(_read_text(module), module)
+                   for module in _local_modules(path, os.path.dirname(path))}
+            for role, run_level in (("reference", "compat"), ("candidate", level))
+        } if self.ready() else {"reference": {}, "candidate": {}}
         self.reference: tuple[RunResult, list] | None = None
         self.candidate: tuple[RunResult, list] | None = None
 
     def ready(self) -> bool:
         return self.compat.error is None and self.candidate_rewrite.error is None
 
+    def needs_legacy(self, role: str) -> bool:
+        """Whether the rewritten script, or a module of its folder it imports, needs tf_keras."""
+        return any(LEGACY_SETTING in code for code in [self.rewrite(role).code, *self.modules[role].values()])
+
     def candidate_needs_legacy(self) -> bool:
-        return "TF_USE_LEGACY_KERAS" in self.candidate_rewrite.code
+        return self.needs_legacy("candidate")
 
     def rewrite(self, role: str):
         return self.compat if role == "reference" else self.candidate_rewrite
@@ -212,9 +237,12 @@ class _Job:
     def prepare(self, role: str) -> dict[str, Any]:
         """Copy the folder for ``role``; return the child job."""
         os.makedirs(self.common["checkpoint_dir"], exist_ok=True)
-        run_level = "compat" if role == "reference" else self.level
-        script = _copy_folder(self.path, os.path.join(self.folder, role), self.rewrite(role).code, rewrite_at(run_level))
-        return dict(self.common, role=role, script=script, record_path=os.path.join(self.folder, f"{role}.records"))
+        modules = self.modules[role]
+        script = _copy_folder(self.path, os.path.join(self.folder, role), self.rewrite(role).code,
+                              lambda text, module: modules.get(module, text),
+                              script_name=os.path.basename(self.path) + (".py" if self.notebook else ""))
+        return dict(self.common, role=role, script=script, ipython=self.ipython,
+                    record_path=os.path.join(self.folder, f"{role}.records"))
 
     def finish(self, role: str, end_of_process: dict[str, Any]) -> None:
         run_level = "compat" if role == "reference" else self.level
@@ -227,6 +255,8 @@ class _Job:
             return ProofReport(self.path, self.level, self.steps, self.tolerance, self.keep_dropout, exit_code,
                                verdict, message, reference, candidate, list(rows), list(notes))
 
+        if getattr(self, "notebook_error", None):
+            return report(2, "failed", f"the notebook cannot be read: {self.notebook_error}")
         for rewrite in (self.compat, self.candidate_rewrite):
             if rewrite.error:
                 return report(2, "failed", f"the script cannot be rewritten: {rewrite.error}")
@@ -240,7 +270,7 @@ def _run_jobs(jobs: list[_Job], role: str, timeout: float, python: str, keep_dro
         return
     children = [job.prepare(role) for job in jobs]
     rewrites = [job.rewrite(role).code for job in jobs]
-    needs_legacy = any("TF_USE_LEGACY_KERAS" in code for code in rewrites)
+    needs_legacy = any(job.needs_legacy(role) for job in jobs)
     config = dict(
         jobs=children, keep_dropout=keep_dropout,
         legacy_keras=role == "reference" or needs_legacy,
@@ -306,7 +336,8 @@ def observe_scripts(
             folder = os.path.join(root, f"{index:03d}_{os.path.splitext(os.path.basename(path))[0]}")
             script = _copy_folder(os.path.abspath(path), os.path.join(folder, "observed"), code, rewrite_module)
             records.append(os.path.join(folder, "observed.records"))
-            jobs.append(dict(role="observe", script=script, args=list(script_args), steps=steps, seed=seed, timeout=timeout,
+            jobs.append(dict(role="observe", script=script, args=list(script_args), ipython="get_ipython(" in code
+                             or bool(magic_lines(code)), steps=steps, seed=seed, timeout=timeout,
                              checkpoint_dir=os.path.join(folder, "checkpoints"), record_path=records[-1]))
         if not jobs:
             return []
@@ -327,9 +358,11 @@ def rewrite_at(level: str) -> Callable[[str, str], str]:
     return rewrite
 
 
-def _copy_folder(script: str, destination: str, rewritten_script: str, rewrite_module: Callable[[str, str], str]) -> str:
-    """Copy the script's folder; the script itself as ``rewritten_script``, and the folder's
-    modules it imports (directly or through each other) through ``rewrite_module``."""
+def _copy_folder(script: str, destination: str, rewritten_script: str, rewrite_module: Callable[[str, str], str],
+                 script_name: str | None = None) -> str:
+    """Copy the script's folder; the script itself as ``rewritten_script`` (named
+    ``script_name``, default its own name), and the folder's modules it imports (directly or
+    through each other) through ``rewrite_module``."""
     source_dir = os.path.dirname(script)
     imported = _local_modules(script, source_dir)
     for current, dirs, files in os.walk(source_dir):
@@ -350,10 +383,15 @@ def _copy_folder(script: str, destination: str, rewritten_script: str, rewrite_m
                 os.symlink(os.path.abspath(source_file), target_file)
             else:
                 shutil.copy2(source_file, target_file)
-    copied = os.path.join(destination, os.path.basename(script))
+    copied = os.path.join(destination, script_name or os.path.basename(script))
     with open(copied, "wb") as handle:
         handle.write(rewritten_script.encode("utf-8", errors="surrogateescape"))
     return copied
+
+
+def _read_text(path: str) -> str:
+    with open(path, "rb") as handle:
+        return handle.read().decode("utf-8", errors="surrogateescape")
 
 
 def _local_modules(script: str, folder: str) -> set[str]:
@@ -533,11 +571,12 @@ def _notes(runs: dict[str, tuple[RunResult, list]], keep_dropout: bool) -> list[
     return notes
 
 
-def format_report(report: ProofReport, *, verbose: bool = False) -> str:
+def format_report(report: ProofReport, *, verbose: bool = False, calls_shown: int | None = None) -> str:
     """The per-call table and the summary line, for the command line.
 
     One line per fetched element of each call (a list of 15 per-step tensors is one line, its
-    worst value shown); ``verbose`` gives one line per value.
+    worst value shown); ``verbose`` gives one line per value. With ``calls_shown``, only the
+    first calls and the last are listed (every call is still compared and summed up).
     """
     lines = [f"prove {report.script}: {report.level} level against the compat reference "
              f"(TF1's own cells), first {report.steps} Session.run calls"]
@@ -548,7 +587,17 @@ def format_report(report: ProofReport, *, verbose: bool = False) -> str:
         for row in report.rows:
             key = row.path if verbose else _top_level(row.path)
             groups.setdefault((row.call, key), []).append(row)
+        calls = sorted({call for call, _ in groups})
+        shown = set(calls) if calls_shown is None or len(calls) <= calls_shown else \
+            set(calls[: calls_shown - 1]) | {calls[-1]}
         for (call, key), rows in groups.items():
+            if call not in shown:
+                if call == calls[calls_shown - 1] and key == next(k for c, k in groups if c == call):
+                    hidden = [c for c in calls if c not in shown]
+                    worst = [row for (c, _), rs in groups.items() if c in hidden for row in rs]
+                    lines.append(f"{'...':>5}  calls {hidden[0]}-{hidden[-1]} not listed: "
+                                 + ("every value ok" if all(row.ok for row in worst) else "SOME DIFFER"))
+                continue
             lines.append(f"{call:>5}  {_fetch_name(key, rows):<52} {_shapes(rows):<14} {_worst(rows):>10}  "
                          + _status(rows))
     lines.append("")
@@ -595,7 +644,7 @@ def _status(rows: list[Any]) -> str:
     if not all(row.ok for row in rows):
         return "DIFFERS"
     if all(row.compared.startswith("not compared") for row in rows):
-        return "skipped (summary)"
+        return "skipped (" + rows[0].compared[len("not compared: "):] + ")"
     if all(row.compared == "shape and dtype" for row in rows):
         return "ok (shape, dtype)"
     return "ok"

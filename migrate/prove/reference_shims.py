@@ -90,6 +90,9 @@ def install() -> list[str]:
 
 def _module(name: str, attributes: dict[str, Any]) -> types.ModuleType:
     module = types.ModuleType(name, "tf1-migrate prove: TF1 formulas for the reference run")
+    # A package with no files: `import tensorflow.contrib.rnn` then fails with "No module named
+    # 'tensorflow.contrib.rnn'", the error TF 2 gives, not "tensorflow.contrib is not a package".
+    module.__path__ = []
     for key, value in attributes.items():
         if not key.startswith("__"):
             setattr(module, key, value)

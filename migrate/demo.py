@@ -1,16 +1,19 @@
 """The main job on the bundled default: migrate, prove, train side by side (``tf1-migrate demo``).
 
-1. Rewrite the bundled Hallström-style TF 0.12 script (``data/hallstrom_echo_tf1.py``) with the
-   codemods and show the diff.
-2. Build the TF1 reference of that model (``tf.compat.v1`` graph, legacy ``LSTMCell`` /
-   ``MultiRNNCell``, the packed ``[num_layers, 2, batch, state_size]`` state placeholder) and its
-   native Keras 3 port (``tf2_port.models.HallstromPort``, same packed-state call signature, no
-   ``tf_keras``) from the same weights; print the per-tensor max |diff| table.
-3. Train both from those weights on the same echo data for a few hundred truncated-backprop
-   steps (Adagrad 0.3 with TF1's exact update, the state fed back every batch), and write a PNG
-   of the two loss curves overlaid and of the per-time-step max |diff| of the predictions.
+1. Rewrite the bundled Hallström-style TF 0.12 script (``tf1_reference/data/hallstrom_echo_tf1.py``)
+   at the keras level and show the diff.
+2. Prove the rewritten script with ``tf1-migrate prove``: the keras-level script and its compat
+   reference (TF1's own legacy cells) run from the same seeds, the reference's initial weights
+   handed to the rewrite through the converter, and their first 20 ``Session.run`` results --
+   losses, the packed ``[num_layers, 2, batch, state_size]`` state fed back every batch, the
+   predictions, through Adagrad updates -- compared value by value.
+3. Train the TF1 reference model and its native Keras 3 port (``tf2_port.models.HallstromPort``:
+   eager Keras, no Session) from the same weights on the same echo data for a few hundred
+   truncated-backprop steps, and write a PNG of the two loss curves overlaid and of the
+   per-time-step max |diff| of the predictions after training, against the tolerance it applies.
 
-Runs in well under a minute on 2 CPU cores.
+Lives on the command-line side: it brings the codemods, ``prove``, the TF1 reference and the
+port together. Runs in about a minute on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -24,7 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-BUNDLED_SCRIPT = Path(__file__).parent / "data" / "hallstrom_echo_tf1.py"
+from migrate.prove.compare import RELATIVE_TOLERANCE
+
+# Losses and predictions after training are compared as prove compares a training trajectory:
+# relative to max(1, |value|) (predictions are probabilities, losses below 1 here). Why that
+# value: migrate.prove.compare.RELATIVE_TOLERANCE.
+TRAINED_TOLERANCE = RELATIVE_TOLERANCE["float32"]
+TRAINED_TOLERANCE_WHY = "prove's float32 tolerance for trajectories: training compounds the round-off of differently ordered sums"
+BUNDLED_SCRIPT = Path(__file__).resolve().parent.parent / "tf1_reference" / "data" / "hallstrom_echo_tf1.py"
+PROVE_STEPS = 20
 DEFAULT_STEPS = 400
 DIFF_LINES_SHOWN = 60
 
@@ -83,6 +94,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     _show_migration(args.full_diff)
 
+    equivalent = _prove_bundled_script()
+
     from tf1_reference._legacy import tf
     from tf1_reference.echo_task import HallstromConfig
     from tf1_reference.models.hallstrom import HallstromEchoModel
@@ -91,32 +104,12 @@ def main(argv=None) -> int:
     import keras
 
     config = HallstromConfig(total_series_length=15000, driver="dynamic_rnn", seed=args.seed)
-    print(f"2. TF1 reference vs Keras 3 port, same weights: {config.num_layers} x LSTM({config.state_size}), "
-          f"batch {config.batch_size}, {config.truncated_backprop_length} steps, packed state "
-          f"{list(config.packed_state_shape)} (c at 0, h at 1)")
     reference = HallstromEchoModel(config)
     port = HallstromPort(config.state_size, config.num_layers, config.num_classes,
                          config.truncated_backprop_length, config.batch_size)
     port.set_tf1_variables(reference.get_variables())
-    rng = np.random.default_rng(args.seed)
-    x, y, _ = next(_batches(config, rng))
-    packed = rng.uniform(-1, 1, config.packed_state_shape).astype(np.float32)
-    tf1_loss, tf1_state, tf1_predictions = reference.run_batch(x, y, packed, train=False)
-    port_loss, port_state, logits = port.loss_and_state(x.astype(np.float32), y, packed)
-    rows = [
-        ("predictions", np.abs(np.asarray(tf.nn.softmax(logits)) - tf1_predictions).max()),
-        *[(f"packed state [{layer}, {'ch'[part]}]", np.abs(np.asarray(port_state)[layer, part]
-                                                       - tf1_state[layer, part]).max())
-          for layer in range(config.num_layers) for part in (0, 1)],
-        ("loss", abs(float(port_loss) - tf1_loss)),
-    ]
-    tolerance = 1e-6  # float32 round-off of differently ordered sums (see tf2_port.verify)
-    for name, diff in rows:
-        print(f"   {name:<22} max |diff| {diff:.1e}   {'ok' if diff <= tolerance else 'ABOVE TOLERANCE'}")
-    equivalent = all(diff <= tolerance for _, diff in rows)
-    print()
-
-    print(f"3. Training both from the same weights for {args.steps} steps (Adagrad 0.3, TF1's update rule)")
+    print(f"3. The TF1 reference model and its eager Keras 3 port (HallstromPort), trained from the same "
+          f"weights for {args.steps} steps (Adagrad 0.3, TF1's update rule)")
     optimizer = keras.optimizers.Adagrad(learning_rate=config.learning_rate, initial_accumulator_value=0.1,
                                          epsilon=0.0)
 
@@ -135,21 +128,38 @@ def main(argv=None) -> int:
         keras_losses.append(float(loss))
         keras_state = np.asarray(keras_state)
     loss_gap = float(np.max(np.abs(np.array(tf1_losses) - np.array(keras_losses))))
+    losses_ok = loss_gap <= TRAINED_TOLERANCE * max(1.0, float(np.max(np.abs(tf1_losses))))
     print(f"   TF1 loss {tf1_losses[0]:.4f} -> {np.mean(tf1_losses[-20:]):.4f}   "
           f"Keras 3 loss {keras_losses[0]:.4f} -> {np.mean(keras_losses[-20:]):.4f}   "
-          f"max |loss diff| over all steps {loss_gap:.1e}")
+          f"max |loss diff| over all steps {loss_gap:.1e}   " + ("ok" if losses_ok else "ABOVE TOLERANCE"))
     x, y, _ = next(data)
     _, _, tf1_predictions = reference.run_batch(x, y, reference.zero_state(), train=False)
     logits, _ = port(x.astype(np.float32), reference.zero_state())
     per_step = np.abs(np.asarray(tf.nn.softmax(logits)) - tf1_predictions).max(axis=(0, 2))
+    trained_ok = bool(np.all(per_step <= TRAINED_TOLERANCE))
     print(f"   after training, per-time-step max |diff| of the predictions: "
-          f"{per_step.min():.1e} .. {per_step.max():.1e}")
+          f"{per_step.min():.1e} .. {per_step.max():.1e}   "
+          + ("ok" if trained_ok else "ABOVE TOLERANCE") + f" (tolerance {TRAINED_TOLERANCE:.0e}: {TRAINED_TOLERANCE_WHY})")
     reference.close()
 
     picture = _plot(Path(args.out), tf1_losses, keras_losses, per_step)
     print(f"   picture: {picture}")
     print(f"\ndone in {time.perf_counter() - started:.0f} s")
-    return 0 if equivalent else 1
+    return 0 if equivalent and losses_ok and trained_ok else 1
+
+
+
+def _prove_bundled_script() -> bool:
+    from migrate.prove import format_report, prove_script
+
+    print(f"2. tf1-migrate prove {BUNDLED_SCRIPT.name}: the rewritten script (keras level) against its compat "
+          "reference (TF1's own legacy cells), same seeds, the reference's initial weights handed over through "
+          f"the converter, first {PROVE_STEPS} Session.run calls")
+    report = prove_script(BUNDLED_SCRIPT, "keras", steps=PROVE_STEPS)
+    for line in format_report(report, calls_shown=4).splitlines()[1:]:
+        print("   " + line)
+    print()
+    return report.exit_code == 0
 
 
 def _plot(out_dir: Path, tf1_losses, keras_losses, per_step) -> Path:
@@ -166,9 +176,11 @@ def _plot(out_dir: Path, tf1_losses, keras_losses, per_step) -> Path:
     curves.set_ylabel("cross-entropy loss")
     curves.set_title("Same weights, same data: the two curves lie on each other")
     curves.legend()
-    steps.bar(np.arange(1, len(per_step) + 1), np.maximum(per_step, 1e-12), color="tab:green")
+    colors = ["tab:green" if diff <= TRAINED_TOLERANCE else "tab:red" for diff in per_step]
+    steps.bar(np.arange(1, len(per_step) + 1), np.maximum(per_step, 1e-12), color=colors)
     steps.set_yscale("log")
-    steps.axhline(1e-6, color="tab:red", linestyle=":", label="tolerance 1e-6")
+    steps.axhline(TRAINED_TOLERANCE, color="tab:red", linestyle=":",
+                  label=f"tolerance {TRAINED_TOLERANCE:.0e} (green: within, red: above)")
     steps.set_xlabel("time step within the window")
     steps.set_ylabel("max |diff| of predictions (0 drawn at 1e-12)")
     steps.set_title("After training: per-time-step max |diff|")
