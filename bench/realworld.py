@@ -71,13 +71,14 @@ class Entry:
     repository: str
     commit: str
     path: str
+    run: str  # the file to run, when it is not the file itself (a driver script of its folder)
     args: list[str]
     blocker: str
     notes: str
 
     @property
     def name(self) -> str:
-        return os.path.basename(self.path)
+        return self.run or os.path.basename(self.path)
 
 
 @dataclasses.dataclass
@@ -98,6 +99,7 @@ def load_entries(corpus: pathlib.Path, sources: pathlib.Path) -> list[Entry]:
     entries = []
     for row in rows:
         entry = Entry(row["folder"], row["repository"], row["commit"], row["path"],
+                      "" if row.get("run", "-") in ("", "-") else row["run"],
                       row.get("args", "").split() if row.get("args", "-") not in ("", "-") else [],
                       "" if row.get("blocker", "-") in ("", "-") else row["blocker"], row.get("notes", ""))
         if (corpus / entry.folder / entry.name).exists():

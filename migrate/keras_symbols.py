@@ -60,6 +60,10 @@ HELPERS = {
     "tensorflow.contrib.rnn.stack_bidirectional_dynamic_rnn": "stack_bidirectional_dynamic_rnn",
     "tensorflow.contrib.legacy_seq2seq.rnn_decoder": "rnn_decoder",
     "tensorflow.nn.seq2seq.rnn_decoder": "rnn_decoder",
+    "tensorflow.contrib.legacy_seq2seq.basic_rnn_seq2seq": "basic_rnn_seq2seq",
+    "tensorflow.nn.seq2seq.basic_rnn_seq2seq": "basic_rnn_seq2seq",
+    "tensorflow.contrib.layers.embed_sequence": "embed_sequence",
+    "tensorflow.contrib.learn.run_n": "run_n",
     "tensorflow.contrib.legacy_seq2seq.sequence_loss_by_example": "sequence_loss_by_example",
     "tensorflow.nn.seq2seq.sequence_loss_by_example": "sequence_loss_by_example",
     "tensorflow.contrib.seq2seq.sequence_loss": "sequence_loss",
@@ -80,6 +84,7 @@ FUNCTIONAL_LAYERS = frozenset(
 # the one checkpoint-names finding.
 WEIGHT_CREATING_HELPERS = frozenset(
     {"dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn", "rnn_decoder",
+     "basic_rnn_seq2seq",
      "stack_bidirectional_dynamic_rnn"}
 )
 

@@ -226,7 +226,8 @@ CALL_REWRITES = {
 
 _SEQ2SEQ_GONE = (
     "legacy_seq2seq was removed in TensorFlow 2 and tf.compat.v1 has no copy of it; "
-    "port the call by hand (the keras level converts sequence_loss_by_example and rnn_decoder)"
+    "port the call by hand (the keras level converts sequence_loss_by_example, rnn_decoder and "
+    "basic_rnn_seq2seq)"
 )
 _SEQUENCE_LOSS = (
     "per-step tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=l) times the "
@@ -286,6 +287,14 @@ NO_HOME = {
         "tf.data and Keras by hand"
     ),
     "tensorflow.contrib.layers": "tf.contrib.layers has no TF2 home; port by hand",
+    "tensorflow.contrib.layers.embed_sequence": (
+        "tf.nn.embedding_lookup(tf.compat.v1.get_variable('EmbedSequence/embeddings', "
+        "[vocab_size, embed_dim]), ids) (the keras level converts this call)"
+    ),
+    "tensorflow.contrib.learn.run_n": (
+        "a tf.compat.v1.Session that runs the variable initializers, then "
+        "session.run(output_dict, feed_dict) n times (the keras level converts this call)"
+    ),
     "tensorflow.contrib.layers.fully_connected": (
         "tf.compat.v1.layers.dense(inputs, units, activation=tf.nn.relu, ...) "
         "(fully_connected's default activation is relu)"

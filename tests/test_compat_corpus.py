@@ -22,10 +22,7 @@ import pytest
 import corpus_tools as ct
 from corpus_tools import CORPUS_DIR
 
-migrate = pytest.importorskip(
-    "migrate", reason="the migrate engine (issue 4) is not importable yet"
-)
-rewrite_source = migrate.rewrite_source
+from migrate import rewrite_source
 
 LEVEL = "compat"
 

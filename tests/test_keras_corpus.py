@@ -23,8 +23,7 @@ import pytest
 
 import corpus_tools as ct
 
-migrate = pytest.importorskip("migrate")
-rewrite_source = migrate.rewrite_source
+from migrate import rewrite_source
 
 LEVEL = "keras"
 PARSEABLE = ct.scripts(ct.RUNS, ct.RUNS_AFTER_KERAS, ct.FINDING_ONLY, ct.NOTEBOOK)

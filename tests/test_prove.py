@@ -169,25 +169,39 @@ tf.app.run(main)
 
 # The script imports a module of its folder that still needs tf_keras at the keras level
 # (batch_normalization stays legacy): the candidate process must allow tf_keras.
+# Its dropout, fed 0.5, is in the module too: it must be off in both runs (it once stayed on in
+# the candidate, because only the script's own text was looked at).
 SIBLING_MODEL = HEADER + '''
 
-def build(x):
-    stack = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.GRUCell(4) for _ in range(2)])
-    outputs, _ = tf.nn.dynamic_rnn(stack, x, dtype=tf.float32)
-    return tf.layers.batch_normalization(outputs, training=False)
+def build(x, keep):
+    cells = [tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.GRUCell(4), output_keep_prob=keep) for _ in range(2)]
+    outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.MultiRNNCell(cells), x, dtype=tf.float32)
+    return tf.layers.batch_normalization(outputs, training=False), state
 '''
 SIBLING_TRAIN = HEADER + '''
 import model
 
 x = tf.placeholder(tf.float32, [2, 5, 3])
-normalised = model.build(x)
+keep = tf.placeholder(tf.float32, [])
+normalised, state = model.build(x, keep)
 with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
-    print(sess.run(normalised, {x: np.random.rand(2, 5, 3)}))
+    print(sess.run([normalised, state], {x: np.random.rand(2, 5, 3), keep: 0.5}))
+'''
+
+# contrib helpers the keras level converts and the reference gets back as TF1 formulas.
+CONTRIB_HELPERS = HEADER + '''
+ids = tf.placeholder(tf.int32, [3, 4])
+embedded = tf.contrib.layers.embed_sequence(ids, vocab_size=7, embed_dim=5)
+encoder = tf.unstack(embedded, axis=1)
+cell = tf.contrib.rnn.MultiRNNCell([tf.contrib.rnn.BasicLSTMCell(6) for _ in range(2)])
+outputs, state = tf.contrib.legacy_seq2seq.basic_rnn_seq2seq(encoder, encoder[::-1], cell)
+print(tf.contrib.learn.run_n({"outputs": outputs[-1], "c": state[1].c}, feed_dict={ids: np.arange(12).reshape(3, 4) % 7}, n=2))
 '''
 
 SCRIPTS = {
     "packed_state.py": PACKED_STATE,
+    "contrib_helpers.py": CONTRIB_HELPERS,
     "shared_fw_bw.py": SHARED_FW_BW,
     "tf_keras_cell.py": TF_KERAS_CELL,
     "saver_path.py": SAVER_PATH,
@@ -385,7 +399,7 @@ def test_a_reference_failing_before_its_first_fetch_exits_2_with_its_error(proof
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["shared_fw_bw.py", "tf_keras_cell.py", "saver_path.py", "flags_a.py", "flags_b.py",
-                                  "train_with_sibling.py"])
+                                  "train_with_sibling.py", "contrib_helpers.py"])
 def test_real_code_shapes_are_proven(proofs, name):
     # Each of these shapes failed on a public script before prove handled it (bench/RESULTS.md).
     report = proofs[0][name]

@@ -28,6 +28,8 @@ every value unchanged (``floor(1 + u) == 1`` for ``u`` in [0, 1)).
 from __future__ import annotations
 
 import collections
+import copy
+import itertools
 import os
 import weakref
 from typing import Any, Callable, Mapping, Sequence
@@ -585,6 +587,21 @@ def rnn_decoder(
     return outputs, state
 
 
+def basic_rnn_seq2seq(
+    encoder_inputs: Sequence[Any],
+    decoder_inputs: Sequence[Any],
+    cell: Any,
+    dtype: Any = tf.float32,
+    scope: Any = None,
+) -> tuple[list[Any], Any]:
+    """TF1 ``legacy_seq2seq.basic_rnn_seq2seq``: a static encoder, its final state starting
+    :func:`rnn_decoder`. As in TF 1.x, the encoder runs a *copy* of ``cell`` (its own weights,
+    under ``<scope>/rnn``) and the decoder the cell itself (under ``<scope>/rnn_decoder``)."""
+    with tf.compat.v1.variable_scope(scope or "basic_rnn_seq2seq"):
+        _, encoder_state = static_rnn(copy.deepcopy(cell), encoder_inputs, dtype=dtype)
+        return rnn_decoder(decoder_inputs, encoder_state, cell)
+
+
 def sequence_loss_by_example(
     logits: Sequence[Any],
     targets: Sequence[Any],
@@ -957,6 +974,50 @@ def restore_tf1_checkpoint(session: Any, checkpoint: str, forget_biases: Mapping
     return sorted({name for _, _, name in assignments})
 
 
+def embed_sequence(
+    ids: Any,
+    vocab_size: int | None = None,
+    embed_dim: int | None = None,
+    unique: bool = False,
+    initializer: Any = None,
+    regularizer: Any = None,
+    trainable: bool = True,
+    scope: Any = None,
+    reuse: Any = None,
+) -> Any:
+    """TF1 ``contrib.layers.embed_sequence``: a ``[vocab_size, embed_dim]`` variable
+    ``<scope>/embeddings`` (scope default ``EmbedSequence``) and a lookup of ``ids``."""
+    if vocab_size is None or embed_dim is None:
+        raise ValueError(f"embed_sequence: expected vocab_size and embed_dim, got {vocab_size} and {embed_dim}")
+    with tf.compat.v1.variable_scope(scope, "EmbedSequence", [ids], reuse=reuse):
+        embeddings = tf.compat.v1.get_variable(
+            "embeddings", shape=[vocab_size, embed_dim], initializer=initializer, regularizer=regularizer,
+            trainable=trainable,
+        )
+        if unique:
+            return tf.compat.v1.nn.embedding_lookup_unique(embeddings, ids)
+        return tf.nn.embedding_lookup(embeddings, ids)
+
+
+def run_n(output_dict: Any, feed_dict: Any = None, restore_checkpoint_path: str | None = None, n: int = 1) -> list[Any]:
+    """TF1 ``contrib.learn.run_n``: a fresh ``Session`` on the outputs' graph, variables
+    initialised (or restored), then ``output_dict`` run ``n`` times; the list of results."""
+    if not output_dict:
+        raise ValueError(f"run_n: expected a non-empty output_dict, got {output_dict!r}")
+    graph = next(iter(output_dict.values())).graph
+    results = []
+    with graph.as_default(), tf.compat.v1.Session() as session:
+        if restore_checkpoint_path:
+            tf.compat.v1.train.Saver().restore(session, restore_checkpoint_path)
+        else:
+            session.run(tf.compat.v1.global_variables_initializer())
+        session.run(tf.compat.v1.local_variables_initializer())
+        session.run(tf.compat.v1.tables_initializer())
+        for feed in itertools.repeat(feed_dict, n):
+            results.append(session.run(output_dict, feed))
+    return results
+
+
 _OPTIMIZERS = {
     "Adagrad": tf.compat.v1.train.AdagradOptimizer,
     "Adam": tf.compat.v1.train.AdamOptimizer,
@@ -1012,6 +1073,9 @@ def optimize_loss(
 
 __all__ = [
     "DropoutWrapper",
+    "basic_rnn_seq2seq",
+    "embed_sequence",
+    "run_n",
     "ForgetBiasInitializer",
     "LSTMStateTuple",
     "ResidualWrapper",

@@ -121,7 +121,7 @@ def main(argv: list[str]) -> None:
 
         hooks.install_seed_hooks(config["legacy_keras"])
         if not config["keep_dropout"]:
-            hooks.disable_dropout(config["legacy_keras"], config["uses_keras_rnn"])
+            hooks.disable_dropout(config["legacy_keras"])
         hooks.neutralise_interaction(config["uses_matplotlib"])
         if config["reference_shims"]:
             from migrate.prove import reference_shims

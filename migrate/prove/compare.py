@@ -47,6 +47,7 @@ class ValueComparison:
     compared: str  # "values", "exact", "shape and dtype", "operation", "not compared: summary"
     max_abs_diff: float | None = None
     limit: float | None = None
+    magnitude: float | None = None  # max |reference value| (a fetch of zeros proves little)
     reason: str = ""
     random_op: str | None = None
 
@@ -116,7 +117,8 @@ def compare_leaf(
     if ref_value.dtype.kind in "iub":
         same = bool(np.array_equal(ref_value, cand_value))
         diff = float(np.max(np.abs(ref_value.astype(np.float64) - cand_value.astype(np.float64)))) if ref_value.size else 0.0
-        return row(same, "exact", max_abs_diff=diff, limit=0.0,
+        magnitude = float(np.max(np.abs(ref_value.astype(np.float64)))) if ref_value.size else 0.0
+        return row(same, "exact", max_abs_diff=diff, limit=0.0, magnitude=magnitude,
                    reason="" if same else f"{int(np.sum(ref_value != cand_value))} of {ref_value.size} entries differ")
     same = bool(np.array_equal(ref_value, cand_value))
     return row(same, "exact", reason="" if same else "the values differ")
@@ -131,13 +133,13 @@ def _compare_floats(row, reference: np.ndarray, candidate: np.ndarray, tolerance
     )
     finite = ref_finite & cand_finite
     diff = float(np.max(np.abs(ref[finite] - cand[finite]))) if finite.any() else 0.0
-    scale = max(1.0, float(np.max(np.abs(ref[finite])))) if finite.any() else 1.0
-    limit = tolerance * scale
+    magnitude = float(np.max(np.abs(ref[finite]))) if finite.any() else 0.0
+    limit = tolerance * max(1.0, magnitude)
     if not same_specials:
-        return row(False, "values", max_abs_diff=diff, limit=limit,
+        return row(False, "values", max_abs_diff=diff, limit=limit, magnitude=magnitude,
                    reason="NaN or infinity in different places")
     ok = diff <= limit
-    return row(ok, "values", max_abs_diff=diff, limit=limit,
+    return row(ok, "values", max_abs_diff=diff, limit=limit, magnitude=magnitude,
                reason="" if ok else f"max |diff| {diff:.3g} > {limit:.3g}")
 
 

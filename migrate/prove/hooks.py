@@ -28,10 +28,13 @@ import collections
 import difflib
 import functools
 import importlib
+import importlib.abc
+import importlib.util
 import inspect
 import os
 import pickle
 import random
+import sys
 import threading
 import traceback
 import weakref
@@ -485,7 +488,7 @@ def _note(key: str) -> None:
         _ACTIVE[0].note(key)
 
 
-def disable_dropout(legacy_keras: bool, keras_rnn: bool) -> None:
+def disable_dropout(legacy_keras: bool) -> None:
     """Every dropout the script can reach becomes the identity (keep probabilities 1.0)."""
 
     def identity(name: str) -> Callable[..., Any]:
@@ -509,11 +512,49 @@ def disable_dropout(legacy_keras: bool, keras_rnn: bool) -> None:
             layer_class = getattr(_import_or_none(module_name), "Dropout", None)
             if layer_class is not None:
                 layer_class.call = _identity_call("tf.compat.v1.layers.dropout")
-    if keras_rnn:
-        from tf2_port import keras_rnn as runtime
+    # The candidate's runtime: patched when it is imported, by the script or by any module of
+    # its folder (the rewritten text of the script alone does not tell).
+    when_imported("tf2_port.keras_rnn", _keep_keras_rnn_dropout_off)
 
-        _force_keep_one(runtime, "DropoutWrapper", "keras_rnn.DropoutWrapper")
-        runtime.dropout = identity("keras_rnn.dropout")
+
+def _keep_keras_rnn_dropout_off(runtime: Any) -> None:
+    _force_keep_one(runtime, "DropoutWrapper", "keras_rnn.DropoutWrapper")
+
+    def dropout(inputs, *args, **kwargs):
+        _note("dropout:keras_rnn.dropout")
+        return tf.identity(inputs)
+
+    runtime.dropout = dropout
+
+
+def when_imported(name: str, patch: Callable[[Any], None]) -> None:
+    """Run ``patch(module)`` once module ``name`` is imported (now, if it already is)."""
+    if name in sys.modules:
+        patch(sys.modules[name])
+        return
+    sys.meta_path.insert(0, _PatchOnImport(name, patch))
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    def __init__(self, name: str, patch: Callable[[Any], None]) -> None:
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # find the real spec, then wrap its loader
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader, patch = spec.loader, self.patch
+        original = loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            patch(module)
+
+        loader.exec_module = exec_module
+        return spec
 
 
 LEGACY_DROPOUT_WRAPPER_MODULES = (

@@ -36,7 +36,7 @@ LINK_ABOVE_BYTES = 16 * 1024 * 1024
 # Names the compat level leaves without a TF2 home that the reference run gets back from
 # migrate.prove.reference_shims (TF1 formulas), so that a reference exists where the keras
 # level runs.
-SHIMMED_TEXT = ("seq2seq", "optimize_loss")
+SHIMMED_TEXT = ("seq2seq", "optimize_loss", "embed_sequence", "run_n")
 # The line the rewrite puts at the top of a module that still needs tf_keras.
 LEGACY_SETTING = "TF_USE_LEGACY_KERAS"
 
@@ -224,9 +224,13 @@ class _Job:
     def ready(self) -> bool:
         return self.compat.error is None and self.candidate_rewrite.error is None
 
+    def texts(self, role: str) -> list[str]:
+        """The rewritten script and the rewritten modules of its folder it imports."""
+        return [self.rewrite(role).code, *self.modules[role].values()]
+
     def needs_legacy(self, role: str) -> bool:
         """Whether the rewritten script, or a module of its folder it imports, needs tf_keras."""
-        return any(LEGACY_SETTING in code for code in [self.rewrite(role).code, *self.modules[role].values()])
+        return any(LEGACY_SETTING in code for code in self.texts(role))
 
     def candidate_needs_legacy(self) -> bool:
         return self.needs_legacy("candidate")
@@ -269,15 +273,14 @@ def _run_jobs(jobs: list[_Job], role: str, timeout: float, python: str, keep_dro
     if not jobs:
         return
     children = [job.prepare(role) for job in jobs]
-    rewrites = [job.rewrite(role).code for job in jobs]
     needs_legacy = any(job.needs_legacy(role) for job in jobs)
     config = dict(
         jobs=children, keep_dropout=keep_dropout,
         legacy_keras=role == "reference" or needs_legacy,
         block_tf_keras=role == "candidate" and not needs_legacy,
-        uses_keras_rnn=any("keras_rnn" in code for code in rewrites),
-        uses_matplotlib=any("matplotlib" in job.source for job in jobs),
-        reference_shims=role == "reference" and any(text in code for code in rewrites for text in SHIMMED_TEXT),
+        uses_matplotlib=any("matplotlib" in code for job in jobs for code in job.texts(role)),
+        reference_shims=role == "reference" and any(
+            text in code for job in jobs for code in job.texts(role) for text in SHIMMED_TEXT),
     )
     process = _launch(config, os.path.join(jobs[0].folder, os.pardir), role, timeout, python)
     for job in jobs:
@@ -342,7 +345,7 @@ def observe_scripts(
         if not jobs:
             return []
         config = dict(jobs=jobs, keep_dropout=True, legacy_keras=legacy_keras, block_tf_keras=block_tf_keras,
-                      uses_keras_rnn=False, uses_matplotlib=True, reference_shims=False)
+                      uses_matplotlib=True, reference_shims=False)
         process = _launch(config, root, "observe", timeout, python)
         return [_collect(record, "observe", "observed", [], process)[0] for record in records]
     finally:

@@ -1,17 +1,20 @@
 """TF1 names the compat level leaves without a home, provided to the *reference* run only.
 
-``tf.contrib.legacy_seq2seq``, ``tf.nn.seq2seq``, ``tf.contrib.seq2seq.sequence_loss`` and
-``tf.contrib.layers.optimize_loss`` are gone from TensorFlow 2; the compat level reports them
+``tf.contrib.legacy_seq2seq``, ``tf.nn.seq2seq``, ``tf.contrib.seq2seq.sequence_loss``,
+``tf.contrib.layers.optimize_loss`` / ``embed_sequence`` and ``tf.contrib.learn.run_n`` are gone
+from TensorFlow 2; the compat level reports them
 (TFM101) and leaves them as written, so the compat rewrite alone cannot run. The keras level
 converts them to :mod:`tf2_port.keras_rnn`. For ``prove`` to have a reference wherever the
 candidate runs, the reference process gets them back under their TF1 names, built from TF1's
-own formulas: the losses and ``optimize_loss`` are the project's TF1-formula helpers (plain
-TensorFlow ops, no Keras); ``rnn_decoder`` is TF1's loop over the *legacy* cell it is given,
-variable sharing included. Nothing here is used by a rewritten script.
+own formulas: the losses, ``optimize_loss``, ``embed_sequence`` and ``run_n`` are the project's
+TF1-formula helpers (plain ``tf.compat.v1`` ops and Sessions, no Keras); ``rnn_decoder`` and
+``basic_rnn_seq2seq`` are TF1's code over the *legacy* cell they are given, variable sharing
+included. Nothing here is used by a rewritten script.
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 import types
 from typing import Any, Callable, Sequence
@@ -65,27 +68,44 @@ def legacy_sequence_loss(
     return cost
 
 
+def basic_rnn_seq2seq(
+    encoder_inputs: Sequence[Any],
+    decoder_inputs: Sequence[Any],
+    cell: Any,
+    dtype: Any = tf.float32,
+    scope: Any = None,
+) -> tuple[list[Any], Any]:
+    """TF1 ``legacy_seq2seq.basic_rnn_seq2seq``, as TF 1.15 wrote it: the encoder runs a
+    deep copy of the legacy cell, the decoder the cell itself."""
+    with tf.compat.v1.variable_scope(scope or "basic_rnn_seq2seq"):
+        _, encoder_state = tf.compat.v1.nn.static_rnn(copy.deepcopy(cell), encoder_inputs, dtype=dtype)
+        return rnn_decoder(decoder_inputs, encoder_state, cell)
+
+
 def install() -> list[str]:
     """Put the names back on ``tensorflow`` (and ``tensorflow.compat.v1``); return them."""
-    from tf2_port.keras_rnn import optimize_loss, sequence_loss, sequence_loss_by_example
+    from tf2_port.keras_rnn import embed_sequence, optimize_loss, run_n, sequence_loss, sequence_loss_by_example
 
     legacy_seq2seq = _module("tensorflow.contrib.legacy_seq2seq", {
         "rnn_decoder": rnn_decoder,
+        "basic_rnn_seq2seq": basic_rnn_seq2seq,
         "sequence_loss_by_example": sequence_loss_by_example,
         "sequence_loss": legacy_sequence_loss,
     })
     seq2seq = _module("tensorflow.contrib.seq2seq", {"sequence_loss": sequence_loss})
-    layers = _module("tensorflow.contrib.layers", {"optimize_loss": optimize_loss})
+    layers = _module("tensorflow.contrib.layers", {"optimize_loss": optimize_loss, "embed_sequence": embed_sequence})
+    learn = _module("tensorflow.contrib.learn", {"run_n": run_n})
     contrib = _module("tensorflow.contrib", {
-        "legacy_seq2seq": legacy_seq2seq, "seq2seq": seq2seq, "layers": layers,
+        "legacy_seq2seq": legacy_seq2seq, "seq2seq": seq2seq, "layers": layers, "learn": learn,
     })
     nn_seq2seq = _module("tensorflow.nn.seq2seq", dict(vars(legacy_seq2seq)))
     for owner in (tf, tf.compat.v1):
         setattr(owner, "contrib", contrib)
     for owner in (tf.nn, tf.compat.v1.nn):
         setattr(owner, "seq2seq", nn_seq2seq)
-    return ["tf.contrib.legacy_seq2seq.{rnn_decoder, sequence_loss_by_example, sequence_loss}",
-            "tf.nn.seq2seq.*", "tf.contrib.seq2seq.sequence_loss", "tf.contrib.layers.optimize_loss"]
+    return ["tf.contrib.legacy_seq2seq.{rnn_decoder, basic_rnn_seq2seq, sequence_loss_by_example, sequence_loss}",
+            "tf.nn.seq2seq.*", "tf.contrib.seq2seq.sequence_loss", "tf.contrib.layers.{optimize_loss, embed_sequence}",
+            "tf.contrib.learn.run_n"]
 
 
 def _module(name: str, attributes: dict[str, Any]) -> types.ModuleType:
