@@ -27,6 +27,7 @@ CODES = {
     "TFM502": ("info", "the file now imports tf2_port"),
     "TFM503": ("info", "fresh weights drawn by Keras initializers"),
     "TFM504": ("warning", "legacy Keras use the keras level cannot convert"),
+    "TFM505": ("info", "cell class used as a value or called with run-time arguments: built by keras_rnn's TF1-signature constructor"),
 }
 
 

@@ -117,17 +117,68 @@ class TestCells(CodemodTest):
             "starts from another draw of a similar distribution",
         ])
 
-    def test_arguments_that_cannot_be_read_leave_the_cell_with_a_finding(self) -> None:
+    def test_arguments_known_only_at_run_time_go_to_the_tf1_signature_constructors(self) -> None:
         before = """
             import tensorflow as tf
             cell = tf.compat.v1.nn.rnn_cell.LSTMCell(*args)
             flat = tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells, state_is_tuple=FLAGS.tuple)
         """
-        self.assertCodemod(before, before, expected_warnings=[
-            "TFM203 2:8 tf.nn.rnn_cell.LSTMCell(...) with *args/**kwargs or unknown arguments was "
-            "not converted",
-            "TFM203 3:8 tf.nn.rnn_cell.MultiRNNCell(state_is_tuple=<expression>) was not converted: "
-            "the state layout must be known to convert the cell",
+        after = """
+            import tensorflow as tf
+            from tf2_port import keras_rnn
+
+            cell = keras_rnn.LSTMCell(*args)
+            flat = keras_rnn.MultiRNNCell(cells, state_is_tuple=FLAGS.tuple)
+        """
+        self.assertCodemod(before, after, expected_warnings=[
+            "TFM502 2:8 the file now imports tf2_port.keras_rnn, TF1's RNN call signatures and state "
+            "structure on Keras 3 layers (install tf1-migrate where it runs)",
+            "TFM501 2:8 RNN weights now live in Keras 3 layers whose variable names differ from "
+            "TF1's: old checkpoints no longer restore by name",
+            "TFM505 2:8 tf.nn.rnn_cell.LSTMCell(...) with *args/**kwargs or unknown arguments: it became "
+            "keras_rnn.LSTMCell(...), which reads TF1's arguments when the script runs and builds the "
+            "Keras 3 cell",
+            "TFM505 3:8 tf.nn.rnn_cell.MultiRNNCell(...) with state_is_tuple=<expression>: it became "
+            "keras_rnn.MultiRNNCell(...), which reads TF1's arguments when the script runs and builds "
+            "the Keras 3 cell",
+        ])
+
+    def test_a_cell_class_used_as_a_value_becomes_its_constructor_but_stays_a_class_where_it_must(self) -> None:
+        before = """
+            import tensorflow as tf
+            from tensorflow.compat.v1.nn.rnn_cell import GRUCell
+            cell_fn = tf.compat.v1.nn.rnn_cell.LSTMCell if kind == "lstm" else GRUCell
+            cells = {"rnn": tf.compat.v1.nn.rnn_cell.BasicRNNCell}
+            stack = tf.compat.v1.nn.rnn_cell.MultiRNNCell([cell_fn(size) for _ in range(2)])
+            is_gru = isinstance(stack, (GRUCell, tf.compat.v1.nn.rnn_cell.LSTMCell))
+            class Mine(GRUCell):
+                pass
+        """
+        after = """
+            import tensorflow as tf
+            from tensorflow.compat.v1.nn.rnn_cell import GRUCell
+            import keras
+            from tf2_port import keras_rnn
+
+            cell_fn = keras_rnn.LSTMCell if kind == "lstm" else keras_rnn.GRUCell
+            cells = {"rnn": keras_rnn.BasicRNNCell}
+            stack = keras.layers.StackedRNNCells([cell_fn(size) for _ in range(2)])
+            is_gru = isinstance(stack, (GRUCell, tf.compat.v1.nn.rnn_cell.LSTMCell))
+            class Mine(GRUCell):
+                pass
+        """
+        self.assertCodemod(before, after, expected_warnings=[
+            "TFM502 3:11 the file now imports tf2_port.keras_rnn, TF1's RNN call signatures and state "
+            "structure on Keras 3 layers (install tf1-migrate where it runs)",
+            "TFM501 3:11 RNN weights now live in Keras 3 layers whose variable names differ from "
+            "TF1's: old checkpoints no longer restore by name",
+            "TFM505 3:11 tf.nn.rnn_cell.LSTMCell used as a value (not called here): it became "
+            "keras_rnn.LSTMCell, which takes TF1's arguments and builds the Keras 3 cell when it is called",
+            "TFM505 3:68 tf.nn.rnn_cell.GRUCell used as a value (not called here): it became "
+            "keras_rnn.GRUCell, which takes TF1's arguments and builds the Keras 3 cell when it is called",
+            "TFM505 4:17 tf.nn.rnn_cell.BasicRNNCell used as a value (not called here): it became "
+            "keras_rnn.BasicRNNCell, which takes TF1's arguments and builds the Keras 3 cell when it is "
+            "called",
         ])
 
 

@@ -42,53 +42,14 @@ from keras import ops
 from tf2_port import convert
 from tf2_port.cells import DropoutWrapperCell, ResidualCell, TF1LSTMCell
 from tf2_port.cells import _is_lstm_like, _state_sizes, _unwrap  # the wrappers' own structure rules
+from tf2_port.tf1_cells import BasicLSTMCell, BasicRNNCell, ForgetBiasInitializer, GRUCell, LSTMCell, MultiRNNCell
+from tf2_port.tf1_cells import flat_state
+from tf2_port.tf1_cells import is_flat as _is_flat
 
 LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))
 LSTMStateTuple.__doc__ = "TF1's LSTM state pair, (c, h) in this order (Keras uses [h, c])."
 
-_FLAT_ATTRIBUTE = "_tf1_state_is_tuple_false"
-
-
 # --- cells ------------------------------------------------------------------------------
-
-
-def flat_state(cell: Any) -> Any:
-    """Mark ``cell`` as TF1 ``state_is_tuple=False``: its state is one concatenated matrix.
-
-    For an LSTM that matrix is ``concat([c, h], 1)``; for a stack, the layers' states
-    concatenated in order. Returns ``cell`` itself.
-    """
-    object.__setattr__(cell, _FLAT_ATTRIBUTE, True)
-    return cell
-
-
-def _is_flat(cell: Any) -> bool:
-    return bool(getattr(cell, _FLAT_ATTRIBUTE, False))
-
-
-@keras.saving.register_keras_serializable(package="tf1_migrate")
-class ForgetBiasInitializer(keras.initializers.Initializer):
-    """LSTM bias initializer: zeros, except ``forget_bias`` in the forget block.
-
-    TF1 adds ``forget_bias`` at every step to a zero-initialised bias; a Keras
-    ``LSTMCell(unit_forget_bias=False, bias_initializer=ForgetBiasInitializer(b))`` starts from
-    the same function. Keras gate order is (i, f, c, o): the forget block is the second quarter.
-    """
-
-    def __init__(self, forget_bias: float = 1.0) -> None:
-        self.forget_bias = float(forget_bias)
-
-    def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        if len(shape) != 1 or shape[0] % 4:
-            raise ValueError(f"ForgetBiasInitializer: expected a shape [4 * units], got {tuple(shape)}")
-        units = shape[0] // 4
-        values = np.zeros(shape[0])
-        values[units : 2 * units] = self.forget_bias
-        return ops.convert_to_tensor(values, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"forget_bias": self.forget_bias}
-
 
 @keras.saving.register_keras_serializable(package="tf1_migrate")
 class TF1DropoutWrapper(DropoutWrapperCell):
@@ -1072,7 +1033,12 @@ def optimize_loss(
 
 
 __all__ = [
+    "BasicLSTMCell",
+    "BasicRNNCell",
     "DropoutWrapper",
+    "GRUCell",
+    "LSTMCell",
+    "MultiRNNCell",
     "basic_rnn_seq2seq",
     "embed_sequence",
     "run_n",

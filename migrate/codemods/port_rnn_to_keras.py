@@ -76,6 +76,8 @@ class PortRNNToKerasCommand(TFCodemod):
         self._aliases: dict[str, str] = {}
         collector = _CellNames(self, self._aliases)
         self._not_accesses = collector.not_accesses  # filled by the walk, read by qualified()
+        self._called = collector.called
+        self._kept_references = collector.kept_references
         module.visit(collector)
         self._cell_names = collector.cell_names
         self._removable = collector.removable_alias_statements
@@ -136,6 +138,8 @@ class PortRNNToKerasCommand(TFCodemod):
 
     def _helper(self, original_node, updated_node):
         name = self.qualified(original_node)
+        if name in ks.CELLS and original_node not in self._called and original_node not in self._kept_references:
+            return self._constructor_reference(original_node, name)
         helper = ks.HELPERS.get(name) if name else None
         if helper is None and _functional_layer_kind(name):
             return updated_node  # the enclosing call is rewritten by leave_Call
@@ -154,6 +158,19 @@ class PortRNNToKerasCommand(TFCodemod):
         if helper in ks.WEIGHT_CREATING_HELPERS:
             self._note_checkpoint_names(original_node)
         return _attribute(f"{HELPER}.{helper}")
+
+    def _constructor_reference(self, original_node: cst.CSTNode, name: str) -> cst.BaseExpression:
+        """``cell_fn = rnn.LSTMCell``: the class as a value becomes keras_rnn's TF1-signature
+        constructor, which builds the Keras 3 cell with TF1's meaning when it is called."""
+        constructor = name.rsplit(".", 1)[1]
+        self._note_helper(original_node)
+        self._note_checkpoint_names(original_node)
+        self.report(
+            original_node, "TFM505",
+            f"{ks.display(name)} used as a value (not called here): it became keras_rnn.{constructor}, "
+            "which takes TF1's arguments and builds the Keras 3 cell when it is called",
+        )
+        return _attribute(f"{HELPER}.{constructor}")
 
     @staticmethod
     def _aliased_module(name: str) -> bool:
@@ -200,22 +217,23 @@ class PortRNNToKerasCommand(TFCodemod):
     def _cell(self, original: cst.Call, updated: cst.Call, name: str):
         keras_class, family = ks.CELLS[name]
         bound = _bind(updated, ks.CELL_PARAMETERS[name])
-        if bound is None:
+        flat = bound.get("state_is_tuple") if bound is not None else None
+        if bound is None or (flat is not None and _literal(flat) not in (True, False)):
+            # Arguments only known when the script runs: TF1's signature, read then.
+            constructor = name.rsplit(".", 1)[1]
+            self._note_helper(original)
+            if family != "stack":
+                self._note_checkpoint_names(original)
             self.report(
-                original, "TFM203",
-                f"{ks.display(name)}(...) with *args/**kwargs or unknown arguments was not converted",
-                "spell the arguments out, then run tf1-migrate again",
+                original, "TFM505",
+                f"{ks.display(name)}(...) with "
+                + ("*args/**kwargs or unknown arguments" if bound is None else "state_is_tuple=<expression>")
+                + f": it became keras_rnn.{constructor}(...), which reads TF1's arguments when the script runs "
+                "and builds the Keras 3 cell",
+                "spell the arguments out (state_is_tuple literally) to get the plain Keras 3 call",
             )
-            return updated
+            return updated.with_changes(func=_attribute(f"{HELPER}.{constructor}"))
         flat = bound.pop("state_is_tuple", None)
-        if flat is not None and _literal(flat) not in (True, False):
-            self.report(
-                original, "TFM203",
-                f"{ks.display(name)}(state_is_tuple=<expression>) was not converted: the state "
-                "layout must be known to convert the cell",
-                "pass state_is_tuple=True or False literally",
-            )
-            return updated
         flat = flat is not None and _literal(flat) is False
         for dropped, why in ks.DROPPED_CELL_ARGUMENTS.items():
             if dropped in bound:
@@ -351,6 +369,10 @@ class _CellNames(cst.CSTVisitor):
         self.uses_helpers = False
         # Names that are not uses, so never resolved as imports: attribute and keyword names.
         self.not_accesses: set[cst.CSTNode] = set()
+        # Called names (a cell call is converted as a call), and references to a cell class
+        # that must stay the class: isinstance / issubclass, base classes, its attributes.
+        self.called: set[cst.CSTNode] = set()
+        self.kept_references: set[cst.CSTNode] = set()
         self._alias_statements: dict[str, cst.CSTNode] = {}
         self._alias_attributes: dict[str, list[str]] = {}
         self._statement: cst.CSTNode | None = None
@@ -384,7 +406,16 @@ class _CellNames(cst.CSTVisitor):
         name = self._command.qualified(call.func)
         return name in ks.CELLS or ks.HELPERS.get(name or "") in ("DropoutWrapper", "ResidualWrapper")
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.kept_references.update(base.value for base in node.bases)
+
     def visit_Call(self, node: cst.Call) -> None:
+        self.called.add(node.func)
+        if isinstance(node.func, cst.Name) and node.func.value in ("isinstance", "issubclass") and len(node.args) > 1:
+            kinds = node.args[1].value
+            self.kept_references.update(
+                [element.value for element in kinds.elements] if isinstance(kinds, (cst.Tuple, cst.List)) else [kinds]
+            )
         name = self._command.qualified(node.func)
         if name in ks.CELLS:
             self.uses_cells = True
@@ -397,6 +428,7 @@ class _CellNames(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.not_accesses.add(node.attr)
+        self.kept_references.add(node.value)  # `LSTMCell.__name__`: the class itself
         if isinstance(node.value, cst.Name) and node.value.value in self.aliases:
             self._alias_attributes.setdefault(node.value.value, []).append(node.attr.value)
 
