@@ -91,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
         "prove", help="run the rewritten script against its compat reference and compare every Session.run result")
     prove.add_argument("script", metavar="SCRIPT", help="the TF1 script (its folder is copied; nothing is modified)")
     prove.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL, help="the level to prove (default keras)")
-    prove.add_argument("--steps", type=int, default=20, help="Session.run calls to compare (default 20)")
+    prove.add_argument("--steps", type=int, default=20, help="Session.run calls that fetch values to compare (default 20; calls that only "
+                            "run a train op come on top)")
     prove.add_argument("--tolerance", type=float,
                        help="relative tolerance for every float value (default 1e-5 float32, 1e-10 float64, "
                             "relative to max(1, |reference|))")

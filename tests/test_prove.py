@@ -103,6 +103,33 @@ while True:
     plt.show()
 '''
 
+# The train op alone for 9 calls, the loss every 10th: --steps counts the calls with a value.
+SPARSE_FETCHES = HEADER + '''
+x = tf.placeholder(tf.float32, [2, 3, 2])
+outputs, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(3), x, dtype=tf.float32)
+loss = tf.reduce_mean(tf.square(outputs))
+train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    for step in range(1000):
+        data = np.random.rand(2, 3, 2)
+        if step % 10 == 9:
+            print(sess.run(loss, {x: data}))
+        else:
+            sess.run(train, {x: data})
+'''
+
+# Only operations, never a value: nothing to compare, and prove says so.
+ONLY_OPERATIONS = HEADER + '''
+x = tf.placeholder(tf.float32, [2, 3, 2])
+outputs, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(3), x, dtype=tf.float32)
+train = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(outputs))
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    for step in range(30):
+        sess.run(train, {x: np.random.rand(2, 3, 2)})
+'''
+
 NO_SESSION = HEADER + '''
 cell = tf.nn.rnn_cell.LSTMCell(4)
 print("a model module: builds nothing it runs")
@@ -212,6 +239,8 @@ SCRIPTS = {
     "dropout.py": DROPOUT,
     "interactive.py": INTERACTIVE,
     "no_session.py": NO_SESSION,
+    "sparse_fetches.py": SPARSE_FETCHES,
+    "only_operations.py": ONLY_OPERATIONS,
     "fails_in_reference.py": FAILS_IN_REFERENCE,
 }
 
@@ -347,9 +376,11 @@ def test_packed_state_training_is_proven_call_by_call(proofs):
     report = proofs[0]["packed_state.py"]
     assert report.exit_code == 0, format_report(report)
     assert report.verdict == "proven"
-    assert report.reference.calls == report.candidate.calls == 6  # stopped at --steps
+    # stopped at --steps calls that fetch values; the initializer call comes on top
+    assert report.reference.value_calls == report.candidate.value_calls == 6
+    assert report.reference.calls == report.candidate.calls == 7
     values = [row for row in report.rows if row.compared == "values"]
-    assert {row.call for row in values} == {2, 3, 4, 5, 6}  # loss and state of five training calls
+    assert {row.call for row in values} == {2, 3, 4, 5, 6, 7}  # loss and state of six training calls
     assert all(row.max_abs_diff <= row.limit for row in values)
     # the weights really were handed over: the candidate loaded the converted LSTM kernels
     loaded = report.candidate.syncs[0]["sources"]
@@ -380,6 +411,21 @@ def test_input_plt_show_and_an_endless_loop_are_neutralised_and_arguments_passed
     assert report.reference.end == report.candidate.end == "steps"
     notes = " ".join(report.notes)
     assert "input()" in notes and "plt.show()" in notes
+
+
+@pytest.mark.slow
+def test_steps_count_the_calls_that_fetch_values(proofs):
+    report = proofs[0]["sparse_fetches.py"]
+    assert report.exit_code == 0, format_report(report)
+    assert report.reference.value_calls == 6 and report.reference.calls == 1 + 6 * 10  # init, then 9 + 1 per value
+    assert "(6 of them fetched values)" in report.message
+
+
+@pytest.mark.slow
+def test_a_script_that_fetches_no_value_is_not_called_proven(proofs):
+    report = proofs[0]["only_operations.py"]
+    assert report.exit_code == 2 and report.verdict == "nothing-compared", format_report(report)
+    assert report.reference.calls == 31 and "fetched no value" in report.message
 
 
 @pytest.mark.slow
@@ -474,7 +520,7 @@ def test_cli_prove_prints_the_table_writes_json_and_refuses_bad_input(tmp_path):
         capture_output=True, text=True, timeout=600, env=ct.script_env(),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "PROVEN: 3 Session.run calls compared" in proc.stdout
+    assert "PROVEN: 4 Session.run calls compared (3 of them fetched values)" in proc.stdout
     data = json.loads(report_path.read_text())
     assert data["exit_code"] == 0 and data["steps"] == 3 and data["values"]
     for bad in (["prove", str(tmp_path / "absent.py")], ["prove", str(script), "--steps", "0"],

@@ -72,6 +72,11 @@ INITIALIZER_SCOPE = "Initializer"
 # starts at 0 per graph and counts every random op) does not reach in practice.
 ALIGNED_OP_SEED_BASE = 1 << 30
 
+# `steps` counts the calls that fetch a value (a training loop may run its train op alone for
+# many calls between two fetches of the loss); a run also stops after this many calls in all.
+CALLS_PER_STEP_CAP = 50
+MIN_CALL_CAP = 1000
+
 DROPOUT_KEEP_ARGUMENTS = ("input_keep_prob", "output_keep_prob", "state_keep_prob")
 
 
@@ -89,6 +94,9 @@ class Recorder:
         self.steps = int(config["steps"])
         self.checkpoint_dir = config["checkpoint_dir"]
         self.calls = 0
+        self.value_calls = 0  # calls that fetched at least one value: what `steps` counts
+        # A loop that only runs train ops between its rare fetches still ends.
+        self.max_calls = max(MIN_CALL_CAP, CALLS_PER_STEP_CAP * self.steps)
         self.initializations = 0
         self.inside = False  # our own Session.run calls (save, load) are not recorded
         self.notes: collections.Counter[str] = collections.Counter()
@@ -119,8 +127,13 @@ class Recorder:
                     "path": path + subpath, "label": label, "kind": kind, "value": _plain(leaf),
                     "random_op": self._random_source(element) if kind == "value" else None,
                 })
+        if any(leaf["kind"] == "value" and leaf["value"] is not None for leaf in leaves):
+            self.value_calls += 1
         self.emit({"event": "call", "call": self.calls, "structure": _signature(result),
                    "types": _type_names(result), "leaves": leaves})
+
+    def done(self) -> bool:
+        return self.value_calls >= self.steps or self.calls >= self.max_calls
 
     def _random_source(self, element: Any) -> str | None:
         """The name of a random op (outside variable initializers) the fetch depends on."""
@@ -174,7 +187,7 @@ def install_session_hook() -> None:
         if initialised and recorder.role in ("reference", "candidate"):
             recorder.hand_over_weights(session, initialised)
         recorder.record(session.graph, fetches, result)
-        if recorder.calls >= recorder.steps:
+        if recorder.done():
             raise StopScript
         return result
 

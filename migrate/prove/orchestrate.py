@@ -55,6 +55,7 @@ class RunResult:
     findings: list[Finding]
     stderr_tail: str
     seconds: float
+    value_calls: int = 0  # calls that fetched at least one value (what --steps counts)
 
     def error_line(self) -> str:
         if self.error is None:
@@ -80,7 +81,7 @@ class ProofReport:
     tolerance: float | None
     keep_dropout: bool
     exit_code: int  # 0 agree, 1 differ, 2 a run failed before its first fetch (or bad input)
-    verdict: str  # "proven", "differs", "failed", "no-session-run"
+    verdict: str  # "proven", "differs", "failed", "no-session-run", "nothing-compared"
     message: str
     reference: RunResult | None
     candidate: RunResult | None
@@ -116,7 +117,8 @@ def prove_script(
     Args:
         script: a TF1 Python script; its folder is copied twice, the originals are never touched.
         level: the candidate's level (``keras`` or ``compat``).
-        steps: how many ``Session.run`` calls to record and compare (both runs stop there).
+        steps: how many ``Session.run`` calls that fetch a value to record and compare (calls
+            that only run operations, a train step alone, come on top); both runs stop there.
         tolerance: relative tolerance for every floating value (default: by dtype, see
             :data:`migrate.prove.compare.RELATIVE_TOLERANCE`).
         keep_dropout: leave dropout on, and compare only shapes and dtypes.
@@ -456,8 +458,10 @@ def _collect(record_path: str, role: str, level: str, findings: list[Finding],
                  "message": f"no result within {process['timeout']:.0f} s" if timed_out
                  else "the process died (see its log)", "traceback": process["log_tail"], "frames": []}
         notes = {}
+    value_calls = sum(1 for call in calls if any(
+        leaf["kind"] == "value" and leaf["value"] is not None for leaf in call["leaves"]))
     result = RunResult(role, level, end, len(calls), error, notes, syncs, findings, process["log_tail"],
-                       process["seconds"])
+                       process["seconds"], value_calls)
     return result, calls
 
 
@@ -532,13 +536,19 @@ def _judge(report, runs: dict[str, tuple[RunResult, list]], tolerance, keep_drop
             message = (f"the {shorter.role} run ended after {shorter.calls} calls, the {longer.role} run made "
                        f"{longer.calls}")
         return report(1, "differs", message + _explaining_findings(shorter), reference, candidate, rows, notes)
-    compared = sum(1 for row in rows if row.compared in ("values", "exact"))
+    compared = sum(1 for row in rows if row.compared in ("values", "exact", "shape and dtype"))
     worst = max((row.max_abs_diff or 0.0 for row in rows if row.compared == "values"), default=0.0)
+    if not compared:
+        return report(2, "nothing-compared", f"the {reference.calls} Session.run calls made fetched no value (only "
+                      "operations such as a train step): there is nothing to compare; a script that fetches its "
+                      "loss only every few hundred steps needs a larger --steps", reference, candidate, rows, notes)
     ended = "" if reference.end == "steps" else (
         f" (the script ended after {reference.calls} calls)" if reference.end == "ended"
         else f" (both runs stopped at call {reference.calls} with {reference.error_line()})")
     what = "shapes and dtypes agree" if keep_dropout else f"{compared} values agree, max |diff| {worst:.2g}"
-    return report(0, "proven", f"{reference.calls} Session.run calls compared{ended}: {what}",
+    counted = f"{reference.calls} Session.run calls compared" + (
+        f" ({reference.value_calls} of them fetched values)" if reference.value_calls != reference.calls else "")
+    return report(0, "proven", f"{counted}{ended}: {what}",
                   reference, candidate, rows, notes)
 
 
@@ -582,7 +592,7 @@ def format_report(report: ProofReport, *, verbose: bool = False, calls_shown: in
     first calls and the last are listed (every call is still compared and summed up).
     """
     lines = [f"prove {report.script}: {report.level} level against the compat reference "
-             f"(TF1's own cells), first {report.steps} Session.run calls"]
+             f"(TF1's own cells), first {report.steps} Session.run calls that fetch values"]
     lines += [f"  {note}" for note in report.notes]
     if report.rows:
         lines += ["", f"{'call':>5}  {'fetch':<52} {'shape':<14} {'max |diff|':>10}  ok"]
@@ -604,8 +614,8 @@ def format_report(report: ProofReport, *, verbose: bool = False, calls_shown: in
             lines.append(f"{call:>5}  {_fetch_name(key, rows):<52} {_shapes(rows):<14} {_worst(rows):>10}  "
                          + _status(rows))
     lines.append("")
-    lines.append({"proven": "PROVEN", "differs": "DIFFERS", "failed": "FAILED",
-                  "no-session-run": "NOTHING TO COMPARE"}[report.verdict] + f": {report.message}")
+    lines.append({"proven": "PROVEN", "differs": "DIFFERS", "failed": "FAILED", "no-session-run": "NOTHING TO COMPARE",
+                  "nothing-compared": "NOTHING TO COMPARE"}[report.verdict] + f": {report.message}")
     return "\n".join(lines)
 
 
