@@ -102,10 +102,19 @@ def test_backward_direction_starts_at_each_rows_last_valid_step() -> None:
     assert not np.any(np.asarray(out_bw)[1, 3:]) and not np.any(np.asarray(out_fw)[2, 1:])
 
 
-def test_float64_inputs_need_float64_cells() -> None:
+def test_cells_take_the_dtype_of_their_first_inputs_as_tf1_cells_did() -> None:
     x = tf.cast(_x(), tf.float64)
+    # An unbuilt cell on the default policy becomes float64, stack and wrappers included.
+    stack = keras.layers.StackedRNNCells([keras_rnn.DropoutWrapper(keras.layers.LSTMCell(U)),
+                                          keras.layers.GRUCell(U, reset_after=False)])
+    outputs, state = keras_rnn.dynamic_rnn(stack, x, dtype=tf.float64)
+    assert outputs.dtype == tf.float64 and state[0].c.dtype == tf.float64 and state[1].dtype == tf.float64
+    assert {weight.dtype for weight in stack.weights} == {"float64"}
+    # A cell already built in float32 refuses float64 inputs, as TF1 did.
+    built = keras.layers.GRUCell(U, reset_after=False)
+    keras_rnn.dynamic_rnn(built, _x())
     with pytest.raises(ValueError, match="RNN inputs: expected float32 \\(the Keras cell's dtype\\), got float64"):
-        keras_rnn.dynamic_rnn(keras.layers.GRUCell(U, reset_after=False), x)
+        keras_rnn.dynamic_rnn(built, x)
     outputs, state = keras_rnn.dynamic_rnn(keras.layers.GRUCell(U, reset_after=False, dtype="float64"), x)
     assert outputs.dtype == tf.float64 and state.dtype == tf.float64
 

@@ -216,6 +216,21 @@ with tf.Session() as sess:
     print(sess.run([normalised, state], {x: np.random.rand(2, 5, 3), keep: 0.5}))
 '''
 
+# A float64 graph: TF1 cells took the inputs' dtype; the Keras cells must too (compared at the
+# float64 tolerance).
+FLOAT64_GRAPH = HEADER + '''
+x = tf.placeholder(tf.float64, [3, 5, 2])
+cells = [tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.LSTMCell(4), output_keep_prob=0.5) for _ in range(2)]
+outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.MultiRNNCell(cells), x, dtype=tf.float64)
+prediction = tf.layers.dense(outputs, 1)
+loss = tf.reduce_mean(tf.square(prediction))
+train = tf.train.AdamOptimizer(0.01).minimize(loss)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    for _ in range(3):
+        print(sess.run([loss, state, train], {x: np.random.rand(3, 5, 2)}))
+'''
+
 # contrib helpers the keras level converts and the reference gets back as TF1 formulas.
 CONTRIB_HELPERS = HEADER + '''
 ids = tf.placeholder(tf.int32, [3, 4])
@@ -229,6 +244,7 @@ print(tf.contrib.learn.run_n({"outputs": outputs[-1], "c": state[1].c}, feed_dic
 SCRIPTS = {
     "packed_state.py": PACKED_STATE,
     "contrib_helpers.py": CONTRIB_HELPERS,
+    "float64_graph.py": FLOAT64_GRAPH,
     "shared_fw_bw.py": SHARED_FW_BW,
     "tf_keras_cell.py": TF_KERAS_CELL,
     "saver_path.py": SAVER_PATH,
@@ -445,12 +461,19 @@ def test_a_reference_failing_before_its_first_fetch_exits_2_with_its_error(proof
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["shared_fw_bw.py", "tf_keras_cell.py", "saver_path.py", "flags_a.py", "flags_b.py",
-                                  "train_with_sibling.py", "contrib_helpers.py"])
+                                  "train_with_sibling.py", "contrib_helpers.py", "float64_graph.py"])
 def test_real_code_shapes_are_proven(proofs, name):
     # Each of these shapes failed on a public script before prove handled it (bench/RESULTS.md).
     report = proofs[0][name]
     assert report.exit_code == 0, format_report(report)
     assert report.reference.end == report.candidate.end == "ended"
+
+
+@pytest.mark.slow
+def test_a_float64_graph_stays_float64_and_is_compared_at_float64_precision(proofs):
+    values = [row for row in proofs[0]["float64_graph.py"].rows if row.compared == "values"]
+    assert values and {row.dtype for row in values} == {"float64"}
+    assert all(row.limit <= 1e-10 * max(1.0, row.magnitude) for row in values)
 
 
 @pytest.mark.slow

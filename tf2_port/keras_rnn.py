@@ -321,6 +321,7 @@ def _swap_batch_time(tensor: Any) -> Any:
 def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_backwards: bool = False):
     """``keras.layers.RNN`` on batch-major inputs: (outputs, TF1-structured final state)."""
     _check_cell(cell)
+    _adopt_input_dtype(cell, inputs)
     _check_dtype(cell, inputs)
     layer = keras.layers.RNN(
         cell, return_sequences=True, return_state=True, go_backwards=go_backwards,
@@ -346,6 +347,31 @@ def _check_cell(cell: Any) -> None:
             f"{type(cell).__name__}. A custom tf.compat.v1 RNNCell must be ported to a Keras layer "
             "with state_size and call(inputs, states)"
         )
+
+
+def _layers_of(cell: Any) -> list[Any]:
+    """The cell and every cell inside it (wrapped cells, a stack's layers)."""
+    found = [cell]
+    inner = getattr(cell, "cell", None)
+    if isinstance(inner, keras.layers.Layer):
+        found += _layers_of(inner)
+    for layer in getattr(cell, "cells", None) or ():
+        found += _layers_of(layer)
+    return found
+
+
+def _adopt_input_dtype(cell: Any, inputs: Any) -> None:
+    """TF1 cells took their dtype from the inputs of their first call (a float64 graph stayed
+    float64): an unbuilt cell still on the default dtype policy takes the inputs' dtype."""
+    dtype = tf.as_dtype(inputs.dtype)
+    layers = _layers_of(cell)
+    default = keras.config.dtype_policy().name
+    if not dtype.is_floating or dtype.name == cell.compute_dtype:
+        return
+    if any(layer.built for layer in layers) or any(layer.dtype_policy.name != default for layer in layers):
+        return  # built, or given a dtype on purpose: _check_dtype says what TF1 said
+    for layer in layers:
+        layer.dtype_policy = keras.DTypePolicy(dtype.name)
 
 
 def _check_dtype(cell: Any, inputs: Any) -> None:
@@ -502,6 +528,7 @@ def call_cell(cell: Any, inputs: Any, state: Any, scope: Any = None) -> tuple[An
         with tf.compat.v1.variable_scope(scope):
             return call_cell(cell, inputs, state)
     _check_cell(cell)
+    _adopt_input_dtype(cell, inputs)
     cell = _share_cells(cell, "")
     output, new_states = cell(inputs, to_keras_state(cell, state))
     if _layers(cell) is None:
