@@ -260,6 +260,10 @@ def format_table(outcomes: list[Outcome], level: str) -> str:
         mark = "  CRASH IN PROJECT" if outcome.crash_in_project else ""
         detail = f": {outcome.detail}" if outcome.detail else ""
         lines.append(f"{outcome.entry.folder[:62]:<62} {outcome.outcome}{detail[:150]}{mark}")
+        if outcome.self_contained and outcome.outcome != "proven":
+            # The finding that predicts it (the first error or warning of the level's rewrite).
+            findings = outcome.findings.get(level) or []
+            lines.append(f"{'':<62}   finding: {findings[0][:140] if findings else 'NONE'}")
     counts = collections.Counter(outcome.outcome for outcome in outcomes)
     contained = [outcome for outcome in outcomes if outcome.self_contained]
     proven = counts["proven"]

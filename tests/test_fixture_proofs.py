@@ -1,4 +1,5 @@
-"""Every runnable script of ``tests/fixtures`` is *proven* at the keras level (issue 13).
+"""Every runnable script of ``tests/fixtures``, the bundled Hallström script and the whole-script
+example's ``before.py`` are *proven* at the keras level (issue 13).
 
 ``tf1-migrate prove`` runs each script rewritten at compat (TF1's own legacy cells, the
 reference) and at keras (Keras 3 cells, ``tf_keras`` blocked unless the rewrite itself kept the
@@ -19,7 +20,10 @@ import corpus_tools as ct
 from migrate.prove import format_report, prove_scripts
 
 KERAS_LEVEL_FIXTURES = sorted((ct.REPO / "tests" / "fixtures" / "keras_level").glob("*.py"))
-PROVEN = [script.path for script in ct.scripts(ct.RUNS, ct.RUNS_AFTER_KERAS, ct.NOTEBOOK)] + KERAS_LEVEL_FIXTURES
+# The bundled default (Hallström's TF 0.12 script) and the whole-script example's TF1 side.
+BUNDLED = [ct.REPO / "tf1_reference" / "data" / "hallstrom_echo_tf1.py",
+           ct.REPO / "examples" / "whole_script_rewrite" / "before.py"]
+PROVEN = [script.path for script in ct.scripts(ct.RUNS, ct.RUNS_AFTER_KERAS, ct.NOTEBOOK)] + KERAS_LEVEL_FIXTURES + BUNDLED
 STEPS = 20
 
 

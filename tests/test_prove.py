@@ -330,8 +330,10 @@ class Finder(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Finder())
 '''
 
+HALLSTROM = (ct.REPO / "tf1_reference" / "data" / "hallstrom_echo_tf1.py").read_text()
+
 FAULTY = {
-    "swap_c_h.py": PACKED_STATE,
+    "swap_c_h.py": HALLSTROM,  # the bundled default: Hallström's packed state, TF 0.12
     "lost_weight.py": PACKED_STATE,
     "candidate_fails.py": PACKED_STATE,
     "healthy.py": PACKED_STATE,  # the same program, no fault: proves the injection is targeted
@@ -507,7 +509,7 @@ def test_the_injection_is_targeted(faulty_proofs):
 def test_a_c_h_swap_in_the_runtime_is_caught_at_the_first_fetch(faulty_proofs):
     report = faulty_proofs["swap_c_h.py"]
     assert report.exit_code == 1 and report.verdict == "differs", format_report(report)
-    # call 1 initialises; call 2 is the first fetch: the loss computed from the fed state
+    # call 1 initialises; call 2 is the first training step, which fetches the packed state
     assert report.message.startswith("call 2, "), report.message
     first = compare.first_divergence(report.rows)
     assert first.call == 2 and first.max_abs_diff > 1e-3

@@ -14,6 +14,6 @@ the first ``steps`` calls are compared value by value (:mod:`migrate.prove.compa
 This package imports without TensorFlow; only the child processes import it.
 """
 
-from migrate.prove.orchestrate import ProofReport, format_report, prove_script
+from migrate.prove.orchestrate import ProofReport, format_report, observe_scripts, prove_script, prove_scripts
 
-__all__ = ["ProofReport", "format_report", "prove_script"]
+__all__ = ["ProofReport", "format_report", "observe_scripts", "prove_script", "prove_scripts"]

@@ -45,6 +45,7 @@ import tensorflow as tf
 from tensorflow.python.client import session as session_module  # BaseSession: every Session's run
 from tensorflow.python.framework import ops as tf_ops
 from tensorflow.python.framework import random_seed
+from tensorflow.python.ops import nn_ops  # where tf.nn.dropout and its v1 form are defined
 
 from migrate.prove import keras_seed_fence
 
@@ -513,6 +514,11 @@ def disable_dropout(legacy_keras: bool) -> None:
     for module, name in ((tf.nn, "tf.nn.dropout"), (tf.compat.v1.nn, "tf.compat.v1.nn.dropout"),
                          (tf.compat.v2.nn, "tf.compat.v2.nn.dropout")):
         module.dropout = identity(name)
+    # Where they are defined too: `from tensorflow.compat.v1.nn.X import ...` can load a fresh
+    # copy of an API module, which takes its functions from here (and TF1's dropout calls
+    # dropout_v2 from here).
+    nn_ops.dropout = identity("tf.compat.v1.nn.dropout")
+    nn_ops.dropout_v2 = identity("tf.nn.dropout")
     if legacy_keras:
         # Two copies of TF1's legacy cells and layers live in a TF 2.21 process: tf_keras's,
         # behind `tf.compat.v1.nn.rnn_cell.X`, and TensorFlow's internal one, which
