@@ -21,6 +21,7 @@ CODES = {
     "TFM201": ("warning", "ambiguous argument order"),
     "TFM202": ("info", "argument removed"),
     "TFM203": ("error", "call could not be converted"),
+    "TFM204": ("error", "flag name that absl defines itself"),
     "TFM301": ("warning", "one cell object shared by several layers"),
     "TFM401": ("info", "legacy Keras (tf_keras) required"),
     "TFM501": ("info", "checkpoint variable names changed: convert old checkpoints"),

@@ -234,8 +234,22 @@ _SEQUENCE_LOSS = (
     "weight, summed over steps and divided by the summed weights (average_across_timesteps)"
 )
 
+# Flags that absl.logging and absl.app define themselves (absl 2.x; read off
+# `sorted(absl.flags.FLAGS)` after importing both). TF >= 1.5 parses tf.app.flags with absl, so a
+# script defining one of these fails with DuplicateFlagError before it starts.
+ABSL_OWN_FLAGS = frozenset({
+    "alsologtostderr", "log_dir", "logger_levels", "logtostderr", "only_check_args", "pdb",
+    "pdb_post_mortem", "profile_file", "run_with_pdb", "run_with_profiling", "showprefixforinfo",
+    "stderrthreshold", "use_cprofile_for_profiling", "v", "verbosity",
+})
+FLAG_MODULES = ("tensorflow.app.flags", "tensorflow.flags")
+
 # Old names with no TF2 home; value: the suggested replacement (the finding's fix text).
 NO_HOME = {
+    "tensorflow.estimator": (
+        "tf.estimator was removed from TensorFlow in 2.16 and tf.compat.v1 has no copy: port the "
+        "model_fn to a Keras model and a training loop by hand"
+    ),
     # Members of the old cell/driver modules that RENAMES does not move (private helpers
     # such as _linear, contrib-only cells).
     **{

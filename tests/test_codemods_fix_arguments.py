@@ -190,6 +190,21 @@ class TestFixArguments(CodemodTest):
             ],
         )
 
+    def test_a_flag_absl_defines_itself_is_a_finding(self) -> None:
+        code = """
+            import tensorflow as tf
+            tf.app.flags.DEFINE_string("log_dir", "./logs", "where the logs go")
+            tf.flags.DEFINE_integer(name="v", default=1, help="verbosity")
+            tf.flags.DEFINE_integer("steps", 3, "a name absl does not define")
+            tf.app.flags.DEFINE_string(flag_name, "x", "not a literal: nothing to say")
+        """
+        self.assertCodemod(code, code, expected_warnings=[
+            "TFM204 2:1 flag 'log_dir' is one absl defines itself: TF >= 1.5 parses tf.app.flags with absl, "
+            "so this definition fails with DuplicateFlagError when the script starts",
+            "TFM204 3:1 flag 'v' is one absl defines itself: TF >= 1.5 parses tf.flags with absl, so this "
+            "definition fails with DuplicateFlagError when the script starts",
+        ])
+
     def test_no_op(self) -> None:
         code = """
             import tensorflow as tf

@@ -187,6 +187,7 @@ class TestRenameSymbols(CodemodTest):
             import tensorflow as tf
             loss = tf.contrib.legacy_seq2seq.sequence_loss_by_example([l], [t], [w])
             fw = tf.contrib.rnn.LayerNormBasicLSTMCell(4)
+            model = tf.estimator.Estimator(model_fn)
         """
         self.assertCodemod(
             before,
@@ -194,6 +195,7 @@ class TestRenameSymbols(CodemodTest):
             expected_warnings=[
                 "TFM101 2:8 tf.contrib.legacy_seq2seq.sequence_loss_by_example has no TensorFlow 2 home",
                 "TFM101 3:6 tf.contrib.rnn.LayerNormBasicLSTMCell has no TensorFlow 2 home",
+                "TFM101 4:9 tf.estimator.Estimator has no TensorFlow 2 home",
             ],
         )
 

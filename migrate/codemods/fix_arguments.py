@@ -69,6 +69,7 @@ class FixArgumentsCommand(TFCodemod):
 
     def _fix(self, original: cst.Call, updated: cst.Call, key: str, via_v1: bool, resolution):
         call = updated
+        self._check_flag_name(original, key)
         # No via_v1 exemption: tf.compat.v1 rejects the TF 0.x forms these fixes rewrite.
         if key in symbols.ARGUMENT_FIXES:
             fix = getattr(argument_fixes, symbols.ARGUMENT_FIXES[key])(call, self.analysis.root)
@@ -100,6 +101,24 @@ class FixArgumentsCommand(TFCodemod):
                     kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
                 call = call.with_changes(args=kept)
         return call
+
+
+    def _check_flag_name(self, original: cst.Call, key: str) -> None:
+        module, _, function = key.rpartition(".")
+        if module not in symbols.FLAG_MODULES or not function.startswith("DEFINE"):
+            return
+        named = [arg for arg in original.args if arg.keyword is not None and arg.keyword.value == "name"]
+        first = named[0] if named else next((arg for arg in original.args if arg.keyword is None), None)
+        if first is None or not isinstance(first.value, cst.SimpleString):
+            return
+        flag = first.value.evaluated_value
+        if flag in symbols.ABSL_OWN_FLAGS:
+            self.report(
+                original, "TFM204",
+                f"flag {flag!r} is one absl defines itself: TF >= 1.5 parses {display(module)} with absl, "
+                "so this definition fails with DuplicateFlagError when the script starts",
+                f"rename the flag (for example to 'train_{flag}') here and wherever it is read or passed",
+            )
 
 
 def _order_hint(key: str) -> str:
