@@ -115,6 +115,20 @@ def _findings(result) -> list[str]:
     return [f"{f.code} line {f.line}: {f.message}" for f in result.findings if f.severity in ("error", "warning")]
 
 
+def _folder_findings(script: pathlib.Path, level: str) -> list[str]:
+    """The error and warning findings of the script's rewrite and of the modules of its folder it
+    imports (a driver's blocker is often in the model module it imports)."""
+    found = []
+    for path in [script, *sorted(orchestrate._local_modules(str(script), str(script.parent)))]:
+        path = pathlib.Path(path)
+        source = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        if path.suffix == ".ipynb":
+            source = notebook_as_module(source)
+        prefix = "" if path == script else f"{path.name}: "
+        found += [prefix + text for text in _findings(rewrite_source(source, level, str(path)))]
+    return found
+
+
 def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0][:160] if (text or "").strip() else ""
 
@@ -167,7 +181,8 @@ def judge(entry: Entry, report, upgraded) -> Outcome:
         return outcome
     ended_in_error = reference.end not in ("steps", "ended")
     reason = _environment_reason(reference, entry.blocker) if ended_in_error else None
-    if reason and (reference.calls == 0 or report.verdict == "proven"):
+    if reason and (reference.calls == 0 or report.verdict in ("proven", "nothing-compared")
+                   or (candidate is not None and candidate.error_line() == reference.error_line())):
         # It stopped for a reason of the environment: at once, or after calls that agreed.
         outcome.outcome, outcome.detail = "not runnable", reason
         return outcome
@@ -206,11 +221,8 @@ def run_chunk(entries: list[Entry], corpus: pathlib.Path, level: str, steps: int
     outcomes = []
     for entry, report, upgraded in zip(entries, reports, upgraded_runs):
         outcome = judge(entry, report, upgraded)
-        source = _script_for(entry, corpus).read_bytes().decode("utf-8", errors="surrogateescape")
-        if entry.name.endswith(".ipynb"):
-            source = notebook_as_module(source)
         for run_level in ("compat", level):
-            outcome.findings[run_level] = _findings(rewrite_source(source, run_level, str(_script_for(entry, corpus))))
+            outcome.findings[run_level] = _folder_findings(_script_for(entry, corpus), run_level)
         outcome.seconds = (time.monotonic() - started) / len(entries)
         outcomes.append(outcome)
     return outcomes

@@ -48,6 +48,8 @@ class ValueComparison:
     max_abs_diff: float | None = None
     limit: float | None = None
     magnitude: float | None = None  # max |reference value| (a fetch of zeros proves little)
+    drift: float | None = None  # max |diff| of the reference against its one-ulp-perturbed rerun
+    drift_limit: float | None = None  # DRIFT_FACTOR * drift, when that widened the limit
     reason: str = ""
     random_op: str | None = None
 
@@ -63,14 +65,52 @@ def tolerance_for(dtype: str, override: float | None) -> float:
     return RELATIVE_TOLERANCE.get(dtype, DEFAULT_RELATIVE_TOLERANCE)
 
 
+# A training trajectory amplifies rounding: after some updates, two runs that differ only in
+# the order of their sums drift apart by much more than the first forward pass showed. prove
+# measures that amplification on the reference itself: the same program rerun from the same
+# weights (the trainable variables, not optimizer slots or counters), each moved by one unit in
+# the last place. A candidate value may differ from the reference by as much as that rerun does
+# (factor 1): such a difference is indistinguishable from rounding on this trajectory. Measured on
+# a char-RNN trained with Adam at lr 0.1 (corpus a_03), the one-ulp rerun drifted 2.7e-4 by the
+# 20th update and the keras-level rewrite 1.3e-4; on a sine regressor after 900 updates (a_21)
+# 5.6e-4 and 3.5e-4. Before any update the drift is of the order of one ulp and the dtype
+# tolerance decides: a real error (a gate out of order ~1e-1, a lost forget bias ~1e-2) shows at
+# the first forward pass.
+DRIFT_FACTOR = 1.0
+
+
+def drift_by_value(reference: Sequence[dict[str, Any]], perturbed: Sequence[dict[str, Any]]) -> dict[tuple[int, str], float]:
+    """``{(call, path): max |reference - perturbed rerun|}`` for the floating values both recorded
+    with the same structure (empty where they differ: then nothing is widened), as a running
+    maximum along the calls: rounding growth does not shrink back, and one sample of it is noisy."""
+    drift: dict[tuple[int, str], float] = {}
+    highest: dict[str, float] = {}
+    for ref_call, other_call in zip(reference, perturbed):
+        if ref_call["structure"] != other_call["structure"]:
+            break
+        for ref_leaf, other_leaf in zip(ref_call["leaves"], other_call["leaves"]):
+            a, b = ref_leaf["value"], other_leaf["value"]
+            if (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype.kind == "f"
+                    and a.shape == b.shape and a.size):
+                both = np.isfinite(a) & np.isfinite(b)
+                if both.any():
+                    path = ref_leaf["path"]
+                    here = float(np.max(np.abs(a[both].astype(np.float64) - b[both].astype(np.float64))))
+                    highest[path] = max(here, highest.get(path, 0.0))
+                    drift[(ref_call["call"], path)] = highest[path]
+    return drift
+
+
 def compare_calls(
     reference: Sequence[dict[str, Any]],
     candidate: Sequence[dict[str, Any]],
     *,
     tolerance: float | None = None,
     keep_dropout: bool = False,
+    drift: dict[tuple[int, str], float] | None = None,
 ) -> list[ValueComparison]:
-    """Every leaf of the calls both runs recorded, in call order."""
+    """Every leaf of the calls both runs recorded, in call order. ``drift`` (from
+    :func:`drift_by_value`) widens a floating value's limit to ``DRIFT_FACTOR`` times it."""
     rows: list[ValueComparison] = []
     for ref_call, cand_call in zip(reference, candidate):
         call = ref_call["call"]
@@ -82,12 +122,14 @@ def compare_calls(
             ))
             continue
         for ref_leaf, cand_leaf in zip(ref_call["leaves"], cand_call["leaves"]):
-            rows.append(compare_leaf(call, ref_leaf, cand_leaf, tolerance, keep_dropout))
+            rows.append(compare_leaf(call, ref_leaf, cand_leaf, tolerance, keep_dropout,
+                                     (drift or {}).get((call, ref_leaf["path"]))))
     return rows
 
 
 def compare_leaf(
     call: int, reference: dict[str, Any], candidate: dict[str, Any], tolerance: float | None, keep_dropout: bool,
+    drift: float | None = None,
 ) -> ValueComparison:
     path, label = reference["path"], reference["label"]
     ref_value, cand_value = reference["value"], candidate["value"]
@@ -113,7 +155,7 @@ def compare_leaf(
     if keep_dropout:
         return row(True, "shape and dtype")
     if ref_value.dtype.kind == "f":
-        return _compare_floats(row, ref_value, cand_value, tolerance_for(str(ref_value.dtype), tolerance))
+        return _compare_floats(row, ref_value, cand_value, tolerance_for(str(ref_value.dtype), tolerance), drift)
     if ref_value.dtype.kind in "iub":
         same = bool(np.array_equal(ref_value, cand_value))
         diff = float(np.max(np.abs(ref_value.astype(np.float64) - cand_value.astype(np.float64)))) if ref_value.size else 0.0
@@ -124,7 +166,8 @@ def compare_leaf(
     return row(same, "exact", reason="" if same else "the values differ")
 
 
-def _compare_floats(row, reference: np.ndarray, candidate: np.ndarray, tolerance: float) -> ValueComparison:
+def _compare_floats(row, reference: np.ndarray, candidate: np.ndarray, tolerance: float,
+                    drift: float | None = None) -> ValueComparison:
     ref = reference.astype(np.float64)
     cand = candidate.astype(np.float64)
     ref_finite, cand_finite = np.isfinite(ref), np.isfinite(cand)
@@ -135,11 +178,14 @@ def _compare_floats(row, reference: np.ndarray, candidate: np.ndarray, tolerance
     diff = float(np.max(np.abs(ref[finite] - cand[finite]))) if finite.any() else 0.0
     magnitude = float(np.max(np.abs(ref[finite]))) if finite.any() else 0.0
     limit = tolerance * max(1.0, magnitude)
+    drift_limit = DRIFT_FACTOR * drift if drift is not None and DRIFT_FACTOR * drift > limit else None
+    limit = drift_limit or limit
+    extra = dict(magnitude=magnitude, drift=drift, drift_limit=drift_limit)
     if not same_specials:
-        return row(False, "values", max_abs_diff=diff, limit=limit, magnitude=magnitude,
+        return row(False, "values", max_abs_diff=diff, limit=limit, **extra,
                    reason="NaN or infinity in different places")
     ok = diff <= limit
-    return row(ok, "values", max_abs_diff=diff, limit=limit, magnitude=magnitude,
+    return row(ok, "values", max_abs_diff=diff, limit=limit, **extra,
                reason="" if ok else f"max |diff| {diff:.3g} > {limit:.3g}")
 
 

@@ -154,6 +154,8 @@ class Recorder:
             with _unfinalized(session.graph), session.graph.as_default():
                 if self.role == "reference":
                     event = _save(session, variables, prefix)
+                elif self.role == "perturbed":
+                    event = _restore_perturbed(session, variables, prefix)
                 else:
                     event = _load(session, variables, prefix)
         finally:
@@ -185,7 +187,7 @@ def install_session_hook() -> None:
             return original(session, fetches, feed_dict, options, run_metadata)
         initialised = _initialised_variables(session.graph, fetches)
         result = original(session, fetches, feed_dict, options, run_metadata)
-        if initialised and recorder.role in ("reference", "candidate"):
+        if initialised and recorder.role in ("reference", "candidate", "perturbed"):
             recorder.hand_over_weights(session, initialised)
         recorder.record(session.graph, fetches, result)
         if recorder.done():
@@ -272,6 +274,37 @@ def _save(session: Any, variables: list[Any], prefix: str) -> dict[str, Any]:
     saver = tf.compat.v1.train.Saver(var_list=unique, max_to_keep=None)
     saver.save(session, prefix, write_meta_graph=True, write_state=False)
     return {"saved": sorted(unique)}
+
+
+# The perturbed run: the reference's program from the reference's weights, each floating
+# variable moved by about one unit in the last place (a fixed random sign per entry). How far
+# that grows along the run measures how much this trajectory amplifies rounding.
+PERTURBATION_SEED = 20161104
+ULP = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+
+
+def _restore_perturbed(session: Any, variables: list[Any], prefix: str) -> dict[str, Any]:
+    if not os.path.exists(prefix + ".index"):
+        return {"error": "the perturbed run initialised its variables more often than the reference"}
+    unique = {_variable_name(v): v for v in variables}
+    tf.compat.v1.train.Saver(var_list=unique).restore(session, prefix)
+    generator = np.random.RandomState(PERTURBATION_SEED)  # never the script's global generator
+    trainable = {id(v) for v in session.graph.get_collection(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES)}
+    feeds, assign_ops = {}, []
+    for name in sorted(unique):
+        variable = unique[name]
+        dtype = variable.dtype.base_dtype
+        # The weights only: optimizer slots and counters (Adam's beta powers) are not rounding.
+        if id(variable) not in trainable or not dtype.is_floating or dtype.name not in ULP:
+            continue
+        value = session.run(variable)
+        signs = generator.choice([-1.0, 1.0], size=np.shape(value))
+        placeholder = tf.compat.v1.placeholder(dtype, shape=variable.shape)
+        assign_ops.append(variable.assign(placeholder))
+        feeds[placeholder] = (value * (1.0 + ULP[dtype.name] * signs)).astype(dtype.as_numpy_dtype)
+    if assign_ops:
+        session.run(assign_ops, feeds)
+    return {"perturbed": sorted(unique)}
 
 
 def _load(session: Any, variables: list[Any], prefix: str) -> dict[str, Any]:
