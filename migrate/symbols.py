@@ -347,6 +347,11 @@ GRAPH_BUILDERS = frozenset(
         "tensorflow.initialize_local_variables",
         "tensorflow.train.Saver",
         "tensorflow.get_default_graph",
+        "tensorflow.reset_default_graph",
+        "tensorflow.Graph",
+        # contrib.learn's graph runners: a Session under the hood (WildML's notebooks use run_n)
+        "tensorflow.contrib.learn.run_n",
+        "tensorflow.contrib.learn.run_feeds",
     }
 )
 # Calls that already turn eager execution off.

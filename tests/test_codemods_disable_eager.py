@@ -25,6 +25,22 @@ class TestDisableEager(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_contrib_learn_runners_and_graph_resets_build_graphs_too(self) -> None:
+        # WildML's notebooks: no placeholder, no Session, but run_n is a Session underneath.
+        self.assertCodemod(
+            """
+            import tensorflow as tf
+            tf.reset_default_graph()
+            result = tf.contrib.learn.run_n({"y": y}, n=1)
+            """,
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            tf.reset_default_graph()
+            result = tf.contrib.learn.run_n({"y": y}, n=1)
+            """,
+        )
+
     def test_alias_and_compat_v1_import(self) -> None:
         self.assertCodemod(
             """
