@@ -153,6 +153,8 @@ def _environment_reason(run, blocker: str) -> str | None:
         return "needs command-line arguments (argparse usage error)"
     if "Cannot assign a device" in error.get("traceback", "") or "Cannot assign a device" in message:
         return "pins operations to a GPU (tf.device), and this machine has none"
+    if any(text in message for text in ("URL fetch failure", "urlopen error", "Max retries exceeded")):
+        return f"downloads data ({message[:80]})"
     if "not a valid checkpoint" in message or "Failed to find any matching files for" in message:
         return f"restores a trained checkpoint that is not in the corpus ({message})"
     if kind == "SyntaxError":

@@ -565,7 +565,7 @@ def _judge(report, runs: dict[str, tuple[RunResult, list]], tolerance, keep_drop
                   reference, candidate, rows, notes)
 
 
-DRIFT_FACTOR_TEXT = "the larger of the tolerance and that drift"
+DRIFT_FACTOR_TEXT = "the larger of the tolerance and 10 x that drift"
 
 
 def _where(run: RunResult) -> str:
