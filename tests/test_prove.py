@@ -231,6 +231,22 @@ with tf.Session() as sess:
         print(sess.run([loss, state, train], {x: np.random.rand(3, 5, 2)}))
 '''
 
+# The cell class picked at run time and called later (char-rnn's `cell_fn`), with a forget bias
+# that is not a literal and a flat state chosen by a variable: keras_rnn's TF1-signature
+# constructors build the Keras cells when the script runs.
+CELL_CLASSES = HEADER + '''
+kind, flat = "lstm", False
+cell_fn = {"lstm": tf.nn.rnn_cell.LSTMCell, "gru": tf.nn.rnn_cell.GRUCell}[kind]
+bias = 0.5
+x = tf.placeholder(tf.float32, [3, 5, 2])
+stack = tf.nn.rnn_cell.MultiRNNCell([cell_fn(4, forget_bias=bias, state_is_tuple=not flat) for _ in range(2)],
+                                    state_is_tuple=not flat)
+outputs, state = tf.nn.dynamic_rnn(stack, x, dtype=tf.float32)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    print(sess.run([outputs, state], {x: np.random.rand(3, 5, 2)}))
+'''
+
 # contrib helpers the keras level converts and the reference gets back as TF1 formulas.
 CONTRIB_HELPERS = HEADER + '''
 ids = tf.placeholder(tf.int32, [3, 4])
@@ -244,6 +260,7 @@ print(tf.contrib.learn.run_n({"outputs": outputs[-1], "c": state[1].c}, feed_dic
 SCRIPTS = {
     "packed_state.py": PACKED_STATE,
     "contrib_helpers.py": CONTRIB_HELPERS,
+    "cell_classes.py": CELL_CLASSES,
     "float64_graph.py": FLOAT64_GRAPH,
     "shared_fw_bw.py": SHARED_FW_BW,
     "tf_keras_cell.py": TF_KERAS_CELL,
@@ -463,7 +480,8 @@ def test_a_reference_failing_before_its_first_fetch_exits_2_with_its_error(proof
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["shared_fw_bw.py", "tf_keras_cell.py", "saver_path.py", "flags_a.py", "flags_b.py",
-                                  "train_with_sibling.py", "contrib_helpers.py", "float64_graph.py"])
+                                  "train_with_sibling.py", "contrib_helpers.py", "float64_graph.py",
+                                  "cell_classes.py"])
 def test_real_code_shapes_are_proven(proofs, name):
     # Each of these shapes failed on a public script before prove handled it (bench/RESULTS.md).
     report = proofs[0][name]

@@ -72,15 +72,18 @@ class ForgetBiasInitializer(keras.initializers.Initializer):
         return {"forget_bias": self.forget_bias}
 
 
-def _common(name: Any, dtype: Any) -> dict[str, Any]:
-    """Keras keyword arguments for TF1's ``name`` and ``dtype`` (a TF1 scope name with ``/``,
-    which Keras forbids in layer names, is left to Keras' own naming)."""
-    common: dict[str, Any] = {}
+def _keras_arguments(name: Any, dtype: Any, activation: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    """Keras keyword arguments for TF1's ``name``, ``dtype`` and ``activation`` (None: TF1's tanh,
+    Keras' default), plus the other keywords given (a TF1 scope name with ``/``, which Keras
+    forbids in layer names, is left to Keras' own naming)."""
+    arguments: dict[str, Any] = dict(extra)
     if isinstance(name, str) and name and "/" not in name:
-        common["name"] = name
+        arguments["name"] = name
     if dtype is not None:
-        common["dtype"] = getattr(dtype, "name", dtype)
-    return common
+        arguments["dtype"] = getattr(dtype, "name", dtype)
+    if activation is not None:
+        arguments["activation"] = activation
+    return arguments
 
 
 def _forget_bias_arguments(forget_bias: Any) -> dict[str, Any]:
@@ -131,9 +134,7 @@ def LSTMCell(  # noqa: N802
     """TF1 ``LSTMCell`` -> ``keras.layers.LSTMCell``, or ``TF1LSTMCell`` with peepholes, clips or
     a projection (see the module docstring)."""
     del num_unit_shards, num_proj_shards, reuse
-    arguments = dict(_common(name, dtype), **_forget_bias_arguments(forget_bias), **kwargs)
-    if activation is not None:
-        arguments["activation"] = activation
+    arguments = _keras_arguments(name, dtype, activation, {**_forget_bias_arguments(forget_bias), **kwargs})
     if initializer is not None:
         arguments.update(kernel_initializer=initializer, recurrent_initializer=initializer)
     if use_peepholes or cell_clip or num_proj or proj_clip:
@@ -156,9 +157,7 @@ def GRUCell(  # noqa: N802
 ) -> Any:
     """TF1 ``GRUCell`` -> ``keras.layers.GRUCell(reset_after=False)``."""
     del reuse
-    arguments = dict(_common(name, dtype), **kwargs)
-    if activation is not None:
-        arguments["activation"] = activation
+    arguments = _keras_arguments(name, dtype, activation, kwargs)
     if kernel_initializer is not None:
         arguments.update(kernel_initializer=kernel_initializer, recurrent_initializer=kernel_initializer)
     if bias_initializer is not None:
@@ -176,10 +175,7 @@ def BasicRNNCell(  # noqa: N802
 ) -> Any:
     """TF1 ``BasicRNNCell`` -> ``keras.layers.SimpleRNNCell``."""
     del reuse
-    arguments = dict(_common(name, dtype), **kwargs)
-    if activation is not None:
-        arguments["activation"] = activation
-    return keras.layers.SimpleRNNCell(num_units, **arguments)
+    return keras.layers.SimpleRNNCell(num_units, **_keras_arguments(name, dtype, activation, kwargs))
 
 
 def MultiRNNCell(cells: Sequence[Any], state_is_tuple: bool = True) -> Any:  # noqa: N802
