@@ -133,6 +133,34 @@ def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0][:160] if (text or "").strip() else ""
 
 
+# Whole subsystems TensorFlow 2.21 no longer has: a program built on one cannot run at any
+# level of the rewrite (it needs porting by hand; the compat level's TFM101 finding says so).
+GONE_FROM_TF2 = {
+    "estimator": "tf.estimator (removed in TF 2.16)",
+    "contrib.learn": "tf.contrib.learn (removed in TF 2.0)",
+    "cudnn_rnn": "contrib.cudnn_rnn (a GPU build of TF 1.x)",
+}
+
+
+def is_program(source: str) -> bool:
+    """Whether a file does something when run: a ``__main__`` block, or module-level calls or
+    loops (a notebook's cells always do). A module of classes and functions is not."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return True  # Python 2 and the like: the rewrite reports it
+    for node in tree.body:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            return True
+        if isinstance(node, (ast.For, ast.While, ast.With, ast.AsyncFor, ast.AsyncWith)):
+            return True
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            return True
+    return False
+
+
 def _environment_reason(run, blocker: str) -> str | None:
     """Why a run that failed could not run *here* (the environment, not a rewrite), or None.
 
@@ -147,6 +175,13 @@ def _environment_reason(run, blocker: str) -> str | None:
     innermost = frames[-1] if frames else ("", 0, "")
     if kind in ("ModuleNotFoundError", "ImportError") and "tensorflow" not in message and "tf_keras" not in message:
         return f"needs a module that is not installed ({message or 'an import failed'})"
+    if "tensorflow.models" in message:
+        return "imports TF 0.x's bundled tensorflow.models package, gone since TF 1.0"
+    for gone, why in GONE_FROM_TF2.items():
+        if gone in message:
+            return f"needs {why}, which TensorFlow 2.21 does not have (the TFM101 finding names it)"
+    if kind == "NotFoundError" and "No such file" in message:
+        return f"reads a file that is not in the corpus ({message[:100]})"
     if kind in ENVIRONMENT_ERRORS and kind not in ("ModuleNotFoundError",):
         return f"{ENVIRONMENT_ERRORS[kind]} ({message})"
     if kind == "SystemExit" and "2" in message:
@@ -171,10 +206,14 @@ def _in_project(run) -> bool:
     return bool(frames) and any(marker in frames[-1][0] for marker in PROJECT_DIRS)
 
 
-def judge(entry: Entry, report, upgraded) -> Outcome:
-    """One entry's outcome from its prove report and its tf_upgrade_v2 run."""
+def judge(entry: Entry, report, upgraded, program: bool = True) -> Outcome:
+    """One entry's outcome from its prove report and its tf_upgrade_v2 run; ``program``: whether
+    the file run is a program at all (:func:`is_program`)."""
     outcome = Outcome(entry, "")
     reference, candidate = report.reference, report.candidate
+    if not program and report.verdict != "proven":
+        outcome.outcome, outcome.detail = "finding only", "a module of classes and functions: nothing runs it here"
+        return outcome
     if reference is None and candidate is None:  # the rewrite itself refused the file
         outcome.outcome, outcome.detail = "not runnable", report.message
         return outcome
@@ -222,7 +261,9 @@ def run_chunk(entries: list[Entry], corpus: pathlib.Path, level: str, steps: int
     upgraded_runs = _run_tf_upgrade_v2(entries, corpus, steps, timeout)
     outcomes = []
     for entry, report, upgraded in zip(entries, reports, upgraded_runs):
-        outcome = judge(entry, report, upgraded)
+        script = _script_for(entry, corpus)
+        program = script.suffix == ".ipynb" or is_program(script.read_bytes().decode("utf-8", errors="surrogateescape"))
+        outcome = judge(entry, report, upgraded, program)
         for run_level in ("compat", level):
             outcome.findings[run_level] = _folder_findings(_script_for(entry, corpus), run_level)
         outcome.seconds = (time.monotonic() - started) / len(entries)
