@@ -389,7 +389,7 @@ class ModuleAnalysis:
             if found is None:
                 continue
             key = found[0]
-            if key in symbols.GRAPH_BUILDERS and self.graph_builder is None:
+            if (key in symbols.GRAPH_BUILDERS or key in symbols.GONE_GRAPH_BUILDERS) and self.graph_builder is None:
                 self.graph_builder = use.node
             if key in symbols.EAGER_SWITCHES and use.call is not None:
                 self.eager_disabled = True

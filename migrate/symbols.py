@@ -349,11 +349,11 @@ GRAPH_BUILDERS = frozenset(
         "tensorflow.get_default_graph",
         "tensorflow.reset_default_graph",
         "tensorflow.Graph",
-        # contrib.learn's graph runners: a Session under the hood (WildML's notebooks use run_n)
-        "tensorflow.contrib.learn.run_n",
-        "tensorflow.contrib.learn.run_feeds",
     }
 )
+# Graph runners gone from TF2 (a Session under the hood; WildML's notebooks use run_n): a
+# module calling them built a TF1 graph too (the keras level converts run_n).
+GONE_GRAPH_BUILDERS = frozenset({"tensorflow.contrib.learn.run_n", "tensorflow.contrib.learn.run_feeds"})
 # Calls that already turn eager execution off.
 EAGER_SWITCHES = frozenset(
     {"tensorflow.disable_eager_execution", "tensorflow.disable_v2_behavior"}

@@ -82,6 +82,9 @@ def test_cell_tables_match_tf_compat_v1() -> None:
         lookup(name)
     for name in (*symbols.GRAPH_BUILDERS, *symbols.EAGER_SWITCHES):
         lookup(resolve.compat_form(name))
+    for name in symbols.GONE_GRAPH_BUILDERS:  # and these are gone, as their table says
+        with pytest.raises(AttributeError):
+            lookup(resolve.compat_form(name))
 
 
 @pytest.mark.parametrize("key", sorted(symbols.NO_HOME))
