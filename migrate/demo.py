@@ -154,7 +154,7 @@ def _prove_bundled_script() -> bool:
 
     print(f"2. tf1-migrate prove {BUNDLED_SCRIPT.name}: the rewritten script (keras level) against its compat "
           "reference (TF1's own legacy cells), same seeds, the reference's initial weights handed over through "
-          f"the converter, first {PROVE_STEPS} Session.run calls")
+          f"the converter, first {PROVE_STEPS} Session.run calls that fetch values")
     report = prove_script(BUNDLED_SCRIPT, "keras", steps=PROVE_STEPS)
     for line in format_report(report, calls_shown=4).splitlines()[1:]:
         print("   " + line)
