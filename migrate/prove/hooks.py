@@ -73,11 +73,6 @@ INITIALIZER_SCOPE = "Initializer"
 # starts at 0 per graph and counts every random op) does not reach in practice.
 ALIGNED_OP_SEED_BASE = 1 << 30
 
-# `steps` counts the calls that fetch a value (a training loop may run its train op alone for
-# many calls between two fetches of the loss); a run also stops after this many calls in all.
-CALLS_PER_STEP_CAP = 50
-MIN_CALL_CAP = 1000
-
 DROPOUT_KEEP_ARGUMENTS = ("input_keep_prob", "output_keep_prob", "state_keep_prob")
 
 
@@ -97,7 +92,7 @@ class Recorder:
         self.calls = 0
         self.value_calls = 0  # calls that fetched at least one value: what `steps` counts
         # A loop that only runs train ops between its rare fetches still ends.
-        self.max_calls = max(MIN_CALL_CAP, CALLS_PER_STEP_CAP * self.steps)
+        self.max_calls = int(config["max_calls"])
         self.initializations = 0
         self.inside = False  # our own Session.run calls (save, load) are not recorded
         self.notes: collections.Counter[str] = collections.Counter()

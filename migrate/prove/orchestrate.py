@@ -26,6 +26,14 @@ DEFAULT_SEED = 0
 DEFAULT_TIMEOUT = 900.0  # seconds per script run; scripts may load or build data before their first fetch
 # A child's TensorFlow start-up, on top of its scripts' own timeouts (each ended by an alarm).
 PROCESS_START_SECONDS = 120.0
+# `steps` counts the calls that fetch a value (a training loop may run its train op alone for
+# many calls between two fetches of the loss); a run also stops after this many calls in all.
+CALLS_PER_STEP_CAP = 50
+MIN_CALL_CAP = 1000
+
+
+def max_calls(steps: int) -> int:
+    return max(MIN_CALL_CAP, CALLS_PER_STEP_CAP * steps)
 
 # Folder entries never copied next to the script, and the size above which a data file is
 # linked rather than copied (both runs read it; neither should get a private 2 GB copy).
@@ -199,7 +207,7 @@ class _Job:
                  keep_dropout: bool, tolerance: float | None, timeout: float) -> None:
         self.path, self.level, self.steps, self.keep_dropout, self.tolerance = path, level, steps, keep_dropout, tolerance
         self.folder = os.path.join(root, f"{index:03d}_{os.path.splitext(os.path.basename(path))[0]}")
-        self.common = dict(steps=steps, seed=seed, args=args, timeout=timeout,
+        self.common = dict(steps=steps, max_calls=max_calls(steps), seed=seed, args=args, timeout=timeout,
                            checkpoint_dir=os.path.join(self.folder, "checkpoints"))
         with open(path, "rb") as handle:
             self.source = handle.read().decode("utf-8", errors="surrogateescape")
@@ -217,11 +225,9 @@ class _Job:
         self.candidate_rewrite = self.compat if level == "compat" else rewrite_source(self.source, level, path)
         # The folder's modules the script imports are rewritten with it: at each level, their
         # rewritten text (a module may still need tf_keras where the script itself does not).
-        self.modules = {
-            role: {module: rewrite_at(run_level)(_read_text(module), module)
-                   for module in _local_modules(path, os.path.dirname(path))}
-            for role, run_level in (("reference", "compat"), ("candidate", level))
-        } if self.ready() else {"reference": {}, "candidate": {}}
+        local = _local_modules(path, os.path.dirname(path)) if self.ready() else set()
+        self.modules = {role: rewritten_modules(local, rewrite_at(run_level))
+                        for role, run_level in (("reference", "compat"), ("candidate", level))}
         self.modules["perturbed"] = self.modules["reference"]
         self.reference: tuple[RunResult, list] | None = None
         self.perturbed: tuple[RunResult, list] | None = None
@@ -247,9 +253,7 @@ class _Job:
     def prepare(self, role: str) -> dict[str, Any]:
         """Copy the folder for ``role``; return the child job."""
         os.makedirs(self.common["checkpoint_dir"], exist_ok=True)
-        modules = self.modules[role]
-        script = _copy_folder(self.path, os.path.join(self.folder, role), self.rewrite(role).code,
-                              lambda text, module: modules.get(module, text),
+        script = _copy_folder(self.path, os.path.join(self.folder, role), self.rewrite(role).code, self.modules[role],
                               script_name=os.path.basename(self.path) + (".py" if self.notebook else ""))
         return dict(self.common, role=role, script=script, ipython=self.ipython,
                     record_path=os.path.join(self.folder, f"{role}.records"))
@@ -343,10 +347,12 @@ def observe_scripts(
         jobs, records = [], []
         for index, (path, code, rewrite_module, script_args) in enumerate(scripts):
             folder = os.path.join(root, f"{index:03d}_{os.path.splitext(os.path.basename(path))[0]}")
-            script = _copy_folder(os.path.abspath(path), os.path.join(folder, "observed"), code, rewrite_module)
+            modules = rewritten_modules(_local_modules(os.path.abspath(path), os.path.dirname(os.path.abspath(path))),
+                                        rewrite_module)
+            script = _copy_folder(os.path.abspath(path), os.path.join(folder, "observed"), code, modules)
             records.append(os.path.join(folder, "observed.records"))
             jobs.append(dict(role="observe", script=script, args=list(script_args), ipython="get_ipython(" in code
-                             or bool(magic_lines(code)), steps=steps, seed=seed, timeout=timeout,
+                             or bool(magic_lines(code)), steps=steps, max_calls=max_calls(steps), seed=seed, timeout=timeout,
                              checkpoint_dir=os.path.join(folder, "checkpoints"), record_path=records[-1]))
         if not jobs:
             return []
@@ -367,13 +373,12 @@ def rewrite_at(level: str) -> Callable[[str, str], str]:
     return rewrite
 
 
-def _copy_folder(script: str, destination: str, rewritten_script: str, rewrite_module: Callable[[str, str], str],
+def _copy_folder(script: str, destination: str, rewritten_script: str, rewritten_modules: dict[str, str],
                  script_name: str | None = None) -> str:
-    """Copy the script's folder; the script itself as ``rewritten_script`` (named
-    ``script_name``, default its own name), and the folder's modules it imports (directly or
-    through each other) through ``rewrite_module``."""
+    """Copy the script's folder: the script itself as ``rewritten_script`` (named ``script_name``,
+    default its own name), the modules of ``rewritten_modules`` (path -> text) as given, every
+    other file as it is."""
     source_dir = os.path.dirname(script)
-    imported = _local_modules(script, source_dir)
     for current, dirs, files in os.walk(source_dir):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_ENTRIES and not os.path.islink(os.path.join(current, d)))
         target_dir = os.path.join(destination, os.path.relpath(current, source_dir))
@@ -383,11 +388,9 @@ def _copy_folder(script: str, destination: str, rewritten_script: str, rewrite_m
             target_file = os.path.join(target_dir, name)
             if os.path.abspath(source_file) == script:
                 continue
-            if source_file in imported:
-                with open(source_file, "rb") as handle:
-                    text = handle.read().decode("utf-8", errors="surrogateescape")
+            if source_file in rewritten_modules:
                 with open(target_file, "wb") as handle:
-                    handle.write(rewrite_module(text, source_file).encode("utf-8", errors="surrogateescape"))
+                    handle.write(rewritten_modules[source_file].encode("utf-8", errors="surrogateescape"))
             elif os.path.getsize(source_file) > LINK_ABOVE_BYTES:
                 os.symlink(os.path.abspath(source_file), target_file)
             else:
@@ -396,6 +399,11 @@ def _copy_folder(script: str, destination: str, rewritten_script: str, rewrite_m
     with open(copied, "wb") as handle:
         handle.write(rewritten_script.encode("utf-8", errors="surrogateescape"))
     return copied
+
+
+def rewritten_modules(paths: set[str], rewrite: Callable[[str, str], str]) -> dict[str, str]:
+    """``{path: rewrite(text, path)}`` for the given module files."""
+    return {path: rewrite(_read_text(path), path) for path in sorted(paths)}
 
 
 def _read_text(path: str) -> str:
@@ -502,7 +510,7 @@ def _explaining_findings(run: RunResult) -> str:
 
 def _judge(report, runs: dict[str, tuple[RunResult, list]], tolerance, keep_dropout: bool, steps: int,
            perturbed: tuple[RunResult, list] | None = None) -> ProofReport:
-    from migrate.prove.compare import compare_calls, drift_by_value, first_divergence
+    from migrate.prove.compare import DRIFT_FACTOR, compare_calls, drift_by_value, first_divergence
 
     reference, reference_calls = runs["reference"]
     notes = _notes(runs, keep_dropout)
@@ -527,7 +535,7 @@ def _judge(report, runs: dict[str, tuple[RunResult, list]], tolerance, keep_drop
         notes.append(
             f"{len(widened)} value(s) compared with a tolerance widened by this run's own rounding growth (the "
             f"reference rerun from its weights moved by one ulp drifted up to {worst.drift:.1e} at call "
-            f"{worst.call}; allowed: {DRIFT_FACTOR_TEXT})")
+            f"{worst.call}; allowed: the larger of the tolerance and {DRIFT_FACTOR:g} x that drift)")
     divergence = first_divergence(rows)
     if divergence is not None:
         message = f"call {divergence.call}, {divergence.label}{divergence.path}: {divergence.reason}"
@@ -535,13 +543,15 @@ def _judge(report, runs: dict[str, tuple[RunResult, list]], tolerance, keep_drop
             message += (f" (this value depends on the random op {divergence.random_op}, which prove could not "
                         "align between the runs)")
         return report(1, "differs", message, reference, candidate, rows, notes)
-    if reference.calls != candidate.calls or reference.end != candidate.end and "error" in (reference.end, candidate.end):
+    ends_differ = reference.error_line() != candidate.error_line()  # one failed, or they failed differently
+    if reference.calls != candidate.calls or ends_differ:
         shorter, longer = sorted((reference, candidate), key=lambda run: run.calls)
         if shorter.calls == longer.calls:
-            failed = reference if reference.error else candidate
-            other = candidate if failed is reference else reference
+            failed = candidate if candidate.error else reference
+            other = reference if failed is candidate else candidate
+            how = f"failed with {other.error_line()}" if other.error else "ended normally"
             message = (f"after call {failed.calls} the {failed.role} run failed: {failed.error_line()}"
-                       f"{_where(failed)}; the {other.role} run ended normally")
+                       f"{_where(failed)}; the {other.role} run {how}")
         elif shorter.error:
             message = (f"call {shorter.calls + 1}: the {shorter.role} run failed: {shorter.error_line()}"
                        f"{_where(shorter)}; the {longer.role} run went on")
@@ -553,8 +563,8 @@ def _judge(report, runs: dict[str, tuple[RunResult, list]], tolerance, keep_drop
     worst = max((row.max_abs_diff or 0.0 for row in rows if row.compared == "values"), default=0.0)
     if not compared:
         return report(2, "nothing-compared", f"the {reference.calls} Session.run calls made fetched no value (only "
-                      "operations such as a train step): there is nothing to compare; a script that fetches its "
-                      "loss only every few hundred steps needs a larger --steps", reference, candidate, rows, notes)
+                      f"operations such as a train step): there is nothing to compare (a run stops after "
+                      f"{max_calls(steps)} calls in all)", reference, candidate, rows, notes)
     ended = "" if reference.end == "steps" else (
         f" (the script ended after {reference.calls} calls)" if reference.end == "ended"
         else f" (both runs stopped at call {reference.calls} with {reference.error_line()})")
@@ -563,9 +573,6 @@ def _judge(report, runs: dict[str, tuple[RunResult, list]], tolerance, keep_drop
         f" ({reference.value_calls} of them fetched values)" if reference.value_calls != reference.calls else "")
     return report(0, "proven", f"{counted}{ended}: {what}",
                   reference, candidate, rows, notes)
-
-
-DRIFT_FACTOR_TEXT = "the larger of the tolerance and 10 x that drift"
 
 
 def _where(run: RunResult) -> str:
