@@ -227,6 +227,9 @@ def judge(entry: Entry, report, upgraded, program: bool = True) -> Outcome:
         # It stopped for a reason of the environment: at once, or after calls that agreed.
         outcome.outcome, outcome.detail = "not runnable", reason
         return outcome
+    if report.verdict == "nothing-compared":
+        outcome.outcome, outcome.detail = "finding only", "runs, but fetches no value to compare (a summary, a train op)"
+        return outcome
     outcome.self_contained = True
     compat_runs = reference.calls > 0 and reference.end in ("steps", "ended")
     outcome.runs = {"compat": compat_runs, "tf_upgrade_v2": bool(upgraded and upgraded.calls and upgraded.end in ("steps", "ended"))}

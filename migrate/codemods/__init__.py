@@ -9,6 +9,7 @@ from __future__ import annotations
 from migrate.codemods.disable_eager import DisableEagerCommand
 from migrate.codemods.enable_legacy_keras import EnableLegacyKerasCommand
 from migrate.codemods.fix_arguments import FixArgumentsCommand
+from migrate.codemods.fix_dimension_value import FixDimensionValueCommand
 from migrate.codemods.port_rnn_to_keras import PortRNNToKerasCommand
 from migrate.codemods.rename_symbols import RenameSymbolsCommand
 from migrate.codemods.untie_cells import UntieCellsCommand
@@ -16,6 +17,7 @@ from migrate.codemods.untie_cells import UntieCellsCommand
 COMPAT = (
     RenameSymbolsCommand,
     FixArgumentsCommand,
+    FixDimensionValueCommand,
     UntieCellsCommand,
     DisableEagerCommand,
     EnableLegacyKerasCommand,
@@ -41,6 +43,7 @@ __all__ = [
     "DisableEagerCommand",
     "EnableLegacyKerasCommand",
     "FixArgumentsCommand",
+    "FixDimensionValueCommand",
     "PortRNNToKerasCommand",
     "RenameSymbolsCommand",
     "UntieCellsCommand",
