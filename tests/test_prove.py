@@ -551,6 +551,33 @@ def test_a_candidate_failing_before_its_first_fetch_exits_2_with_its_error(fault
     assert "injected: the candidate's driver is broken" in report.message
 
 
+# --- a notebook, as Jupyter's Run All runs it ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_notebook_runs_its_code_cells_in_order_under_ipython(tmp_path):
+    cells = [
+        "%matplotlib inline\nimport numpy as np\nimport tensorflow as tf",
+        "!pip install something-that-must-never-be-installed",
+        "x = tf.placeholder(tf.float32, [2, 4, 3])\n"
+        "stack = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.GRUCell(5) for _ in range(2)])\n"
+        "outputs, state = tf.nn.dynamic_rnn(stack, x, dtype=tf.float32)",
+        "sess = tf.InteractiveSession()\nsess.run(tf.global_variables_initializer())\n"
+        "sess.run([outputs, state], {x: np.random.rand(2, 4, 3)})",
+    ]
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": source} for source in cells],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 2}
+    path = tmp_path / "stack.ipynb"
+    path.write_text(json.dumps(notebook))
+    report = prove_scripts([path], "keras", steps=5, timeout=300)[0]
+    assert report.exit_code == 0, format_report(report)
+    assert report.reference.value_calls == 1 and report.reference.end == "ended"
+    notes = " ".join(report.notes)
+    assert "%matplotlib" in notes and "!shell command" in notes  # neutralised, never run
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.ipynb"]  # nothing written beside it
+
+
 # --- the command line -----------------------------------------------------------------------
 
 
