@@ -102,6 +102,52 @@ def test_backward_direction_starts_at_each_rows_last_valid_step() -> None:
     assert not np.any(np.asarray(out_bw)[1, 3:]) and not np.any(np.asarray(out_fw)[2, 1:])
 
 
+def test_one_layer_stack_of_dropout_wrapped_gru_runs_bidirectionally_with_lengths() -> None:
+    # Issue 14: MultiRNNCell([DropoutWrapper(GRUCell)]) under bidirectional_dynamic_rnn with
+    # sequence_length raised a nested-structure error inside keras.layers.RNN (Keras unnests a
+    # one-layer StackedRNNCells' states, and the masked loop compares them with the initial ones).
+    def one_layer_stack():
+        gru = keras.layers.GRUCell(U, reset_after=False)
+        return keras.layers.StackedRNNCells([keras_rnn.DropoutWrapper(gru, output_keep_prob=tf.constant(1.0))])
+
+    fw, bw, x, lengths = one_layer_stack(), one_layer_stack(), _x(6), tf.constant([T, 2, 0])
+    (out_fw, out_bw), (state_fw, state_bw) = keras_rnn.bidirectional_dynamic_rnn(
+        fw, bw, x, sequence_length=lengths, dtype=tf.float32)
+    # TF1 structure: a one-layer MultiRNNCell's state is a 1-tuple of its GRU state.
+    assert isinstance(state_fw, tuple) and len(state_fw) == 1 and tuple(state_fw[0].shape) == (B, U)
+    # TF1 values, from runs of the bare GRUs over row 1's 2 valid steps (forward, and reversed
+    # for the backward direction). Same ops on other batch shapes: 1e-6 allows kernel round-off.
+    _, short_fw = keras_rnn.dynamic_rnn(fw.cells[0].cell, x[1:2, :2])
+    reversed_outputs, short_bw = keras_rnn.dynamic_rnn(bw.cells[0].cell, tf.reverse(x[1:2, :2], [1]))
+    np.testing.assert_allclose(state_fw[0][1], short_fw[0], atol=1e-6)
+    np.testing.assert_allclose(state_bw[0][1], short_bw[0], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(out_bw)[1, :2], np.asarray(reversed_outputs)[0, ::-1], atol=1e-6)
+    # Past a row's length the outputs are exactly 0; a zero-length row keeps its zero state.
+    assert not np.any(np.asarray(out_fw)[1, 2:]) and not np.any(np.asarray(out_bw)[2])
+    assert not np.any(np.asarray(state_fw[0])[2]) and not np.any(np.asarray(state_bw[0])[2])
+
+
+def test_one_layer_lstm_stacks_keep_tf1_structure_in_every_driver_and_wrapper() -> None:
+    x, lengths = _x(7), tf.constant([T, 3, 0])
+    stack = keras.layers.StackedRNNCells([keras.layers.LSTMCell(U)])
+    outputs, state = keras_rnn.dynamic_rnn(stack, x, sequence_length=lengths,
+                                           initial_state=keras_rnn.zero_state(stack, B))
+    assert isinstance(state, tuple) and len(state) == 1 and isinstance(state[0], keras_rnn.LSTMStateTuple)
+    bare_outputs, bare_state = keras_rnn.dynamic_rnn(stack.cells[0], x, sequence_length=lengths)
+    # The same cell, weights and steps: a one-layer stack computes exactly what its layer does.
+    np.testing.assert_array_equal(outputs, bare_outputs)
+    np.testing.assert_array_equal(state[0].c, bare_state.c)
+    # One step through the stack: TF1's (LSTMStateTuple,) back, not Keras' unnested [h, c].
+    output, step_state = keras_rnn.call_cell(stack, x[:, 0], keras_rnn.zero_state(stack, B))
+    assert isinstance(step_state, tuple) and len(step_state) == 1
+    np.testing.assert_array_equal(step_state[0].h, output)
+    # A wrapper around the whole one-layer stack (TF1: DropoutWrapper(MultiRNNCell([cell]))).
+    wrapped = keras_rnn.DropoutWrapper(stack, output_keep_prob=tf.constant(1.0))
+    wrapped_outputs, wrapped_state = keras_rnn.dynamic_rnn(wrapped, x, sequence_length=lengths)
+    np.testing.assert_array_equal(wrapped_outputs, bare_outputs)
+    np.testing.assert_array_equal(wrapped_state[0].h, bare_state.h)
+
+
 def test_cells_take_the_dtype_of_their_first_inputs_as_tf1_cells_did() -> None:
     x = tf.cast(_x(), tf.float64)
     # An unbuilt cell on the default policy becomes float64, stack and wrappers included.

@@ -247,6 +247,10 @@ class _WrapperCell(DropoutRNNCell, keras.layers.Layer):
 
     def _call_cell(self, inputs: Any, states: Any, training: Any) -> tuple[Any, list[Any]]:
         output, new_states = self.cell(inputs, list(states), training=training)
+        if isinstance(self.cell, keras.layers.StackedRNNCells) and len(self.cell.cells) == 1:
+            # Keras returns a one-layer stack's states without their per-layer list; give them
+            # back in the structure they came in (a masked RNN loop compares the two).
+            new_states = [new_states]
         if not isinstance(new_states, (list, tuple)):
             new_states = [new_states]
         return output, list(new_states)

@@ -323,8 +323,13 @@ def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_ba
     _check_cell(cell)
     _adopt_input_dtype(cell, inputs)
     _check_dtype(cell, inputs)
+    # Keras' StackedRNNCells of one cell returns that cell's states without the per-layer list
+    # its initial state has ([h, c] for [[h, c]]); the masked time loop then refuses the two
+    # structures. A one-layer stack computes what its cell computes: run the cell itself.
+    single = _single_layer(cell)
     layer = keras.layers.RNN(
-        cell, return_sequences=True, return_state=True, go_backwards=go_backwards,
+        single if single is not None else cell,
+        return_sequences=True, return_state=True, go_backwards=go_backwards,
         # TF1 outputs past a row's length are exactly zero; Keras would repeat the last one.
         zero_output_for_mask=sequence_length is not None,
         dtype=cell.dtype_policy,  # else a float64 cell's outputs come back cast to float32
@@ -333,11 +338,19 @@ def _run(cell: Any, inputs: Any, sequence_length: Any, initial_state: Any, go_ba
     if sequence_length is not None:
         kwargs["mask"] = tf.sequence_mask(sequence_length, maxlen=tf.shape(inputs)[1])
     if initial_state is not None:
-        kwargs["initial_state"] = to_keras_state(cell, initial_state)
+        keras_state = to_keras_state(cell, initial_state)
+        kwargs["initial_state"] = keras_state[0] if single is not None else keras_state
     outputs, *states = layer(inputs, **kwargs)
     if go_backwards:
         outputs = tf.reverse(outputs, [1])
-    return outputs, to_tf1_state(cell, states)
+    return outputs, to_tf1_state(cell, [states] if single is not None else states)
+
+
+def _single_layer(cell: Any) -> Any:
+    """The only layer of a one-layer ``StackedRNNCells`` given as the cell itself, else None."""
+    if isinstance(cell, keras.layers.StackedRNNCells) and len(cell.cells) == 1:
+        return cell.cells[0]
+    return None
 
 
 def _check_cell(cell: Any) -> None:
@@ -533,6 +546,8 @@ def call_cell(cell: Any, inputs: Any, state: Any, scope: Any = None) -> tuple[An
     output, new_states = cell(inputs, to_keras_state(cell, state))
     if _layers(cell) is None:
         new_states = _as_list(new_states)
+    elif _single_layer(cell) is not None:
+        new_states = [new_states]  # Keras unnests a one-layer stack's states (see _run)
     return output, to_tf1_state(cell, new_states)
 
 
