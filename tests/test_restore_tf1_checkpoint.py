@@ -202,3 +202,23 @@ def test_an_optimizer_slot_missing_from_the_checkpoint_is_named(tmp_path) -> Non
     message = str(raised.value)
     assert "no value either for 7 more: beta2_power, rnn/lstm_cell/kernel/Adam, " in message, message
     assert "rnn/lstm_cell/recurrent_kernel/Adam" in message, message
+
+
+def test_conv2d_and_embed_sequence_load_by_their_tf1_names(tmp_path) -> None:
+    arrays = _arrays(conv2d__kernel=(2, 2, 1, 3), conv2d__bias=(3,), EmbedSequence__embeddings=(7, 4))
+    path = _save(tmp_path, arrays)
+    ids = np.array([[1, 6, 0], [3, 3, 2]])
+    image = np.random.default_rng(5).uniform(-1, 1, (2, 3, 3, 1)).astype(np.float32)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        id_input = tf.compat.v1.placeholder(tf.int32, [None, 3])
+        image_input = tf.compat.v1.placeholder(tf.float32, [None, 3, 3, 1])
+        embedded = keras_rnn.embed_sequence(id_input, vocab_size=7, embed_dim=4)
+        convolved = keras_rnn.functional_layer("conv2d", image_input, 3, 2)
+        session.run(tf.compat.v1.global_variables_initializer())
+        assert keras_rnn.restore_tf1_checkpoint(session, path) == sorted(arrays)
+        actual_embedded, actual_convolved = session.run([embedded, convolved], {id_input: ids, image_input: image})
+    np.testing.assert_array_equal(actual_embedded, arrays["EmbedSequence/embeddings"][ids])  # a lookup: exact
+    windows = np.stack([np.stack([image[:, i:i + 2, j:j + 2] for j in range(2)], 1) for i in range(2)], 1)
+    expected = np.einsum("bijhwc,hwcf->bijf", windows, arrays["conv2d/kernel"]) + arrays["conv2d/bias"]
+    # float32 sums of 4 products of values below ~4: a few ulps of values up to ~10.
+    np.testing.assert_allclose(actual_convolved, expected, rtol=0, atol=1e-5)
