@@ -29,6 +29,7 @@ CODES = {
     "TFM503": ("info", "fresh weights drawn by Keras initializers"),
     "TFM504": ("warning", "legacy Keras use the keras level cannot convert"),
     "TFM505": ("info", "cell class used as a value or called with run-time arguments: built by keras_rnn's TF1-signature constructor"),
+    "TFM506": ("error", "cell chain left at the compat level: a value reaching it is not a convertible TF1 cell"),
 }
 
 

@@ -72,6 +72,18 @@ HELPERS = {
     "tensorflow.layers.dropout": "dropout",
 }
 
+# The keras_rnn helpers that take cells, and where: (keyword, position, is a list of cells).
+# The keras level converts such a call only when every cell reaching these arguments converts.
+DRIVER_CELL_ARGUMENTS = {
+    "dynamic_rnn": (("cell", 0, False),),
+    "static_rnn": (("cell", 0, False),),
+    "bidirectional_dynamic_rnn": (("cell_fw", 0, False), ("cell_bw", 1, False)),
+    "static_bidirectional_rnn": (("cell_fw", 0, False), ("cell_bw", 1, False)),
+    "stack_bidirectional_dynamic_rnn": (("cells_fw", 0, True), ("cells_bw", 1, True)),
+    "rnn_decoder": (("cell", 2, False),),
+    "basic_rnn_seq2seq": (("cell", 2, False),),
+}
+
 # Other tf.layers functions -> keras_rnn.functional_layer("<kind>", ...) (same arguments after
 # the kind); keras_rnn.FUNCTIONAL_LAYERS names their Keras 3 classes. batch_normalization is not
 # here on purpose: its moving-average updates ran through TF1's UPDATE_OPS collection, which

@@ -121,14 +121,14 @@ class TestCells(CodemodTest):
         before = """
             import tensorflow as tf
             cell = tf.compat.v1.nn.rnn_cell.LSTMCell(*args)
-            flat = tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells, state_is_tuple=FLAGS.tuple)
+            flat = tf.compat.v1.nn.rnn_cell.MultiRNNCell([cell], state_is_tuple=FLAGS.tuple)
         """
         after = """
             import tensorflow as tf
             from tf2_port import keras_rnn
 
             cell = keras_rnn.LSTMCell(*args)
-            flat = keras_rnn.MultiRNNCell(cells, state_is_tuple=FLAGS.tuple)
+            flat = keras_rnn.MultiRNNCell([cell], state_is_tuple=FLAGS.tuple)
         """
         self.assertCodemod(before, after, expected_warnings=[
             "TFM502 2:8 the file now imports tf2_port.keras_rnn, TF1's RNN call signatures and state "
@@ -188,21 +188,24 @@ class TestDriversStateAndHelpers(CodemodTest):
     def test_drivers(self) -> None:
         before = """
             import tensorflow as tf
+            cell = c1 = tf.compat.v1.nn.rnn_cell.GRUCell(4)
+            c2 = tf.compat.v1.nn.rnn_cell.BasicRNNCell(4)
+            fws, bws = [tf.compat.v1.nn.rnn_cell.GRUCell(4)], [tf.compat.v1.nn.rnn_cell.GRUCell(4)]
             out, state = tf.compat.v1.nn.dynamic_rnn(cell, x, sequence_length=n, time_major=True, dtype=tf.float32)
             outs, state = tf.compat.v1.nn.static_rnn(cell, tf.unstack(x, axis=1), initial_state=s0)
             (fw, bw), states = tf.compat.v1.nn.bidirectional_dynamic_rnn(c1, c2, x, sequence_length=n)
             outs, s_fw, s_bw = tf.compat.v1.nn.static_bidirectional_rnn(c1, c2, steps, dtype=tf.float32)
-            out, fws, bws = tf.contrib.rnn.stack_bidirectional_dynamic_rnn(fws, bws, x, sequence_length=n)
+            out, fw_states, bw_states = tf.contrib.rnn.stack_bidirectional_dynamic_rnn(fws, bws, x, sequence_length=n)
         """
-        after = """
-            import tensorflow as tf
-            from tf2_port import keras_rnn
-
+        after = HEADER + """
+            cell = c1 = keras.layers.GRUCell(4, reset_after=False)
+            c2 = keras.layers.SimpleRNNCell(4)
+            fws, bws = [keras.layers.GRUCell(4, reset_after=False)], [keras.layers.GRUCell(4, reset_after=False)]
             out, state = keras_rnn.dynamic_rnn(cell, x, sequence_length=n, time_major=True, dtype=tf.float32)
             outs, state = keras_rnn.static_rnn(cell, tf.unstack(x, axis=1), initial_state=s0)
             (fw, bw), states = keras_rnn.bidirectional_dynamic_rnn(c1, c2, x, sequence_length=n)
             outs, s_fw, s_bw = keras_rnn.static_bidirectional_rnn(c1, c2, steps, dtype=tf.float32)
-            out, fws, bws = keras_rnn.stack_bidirectional_dynamic_rnn(fws, bws, x, sequence_length=n)
+            out, fw_states, bw_states = keras_rnn.stack_bidirectional_dynamic_rnn(fws, bws, x, sequence_length=n)
         """
         self.assertCodemod(before, after)
 
@@ -230,21 +233,31 @@ class TestDriversStateAndHelpers(CodemodTest):
         self.assertCodemod(before, after)
 
     def test_direct_cell_calls_through_another_name(self) -> None:
-        # The PTB model: the stack is kept as self._cell and stepped by hand under a reused scope.
+        # The PTB model: the stack is kept as self._cell and stepped by hand in another method.
         before = """
             import tensorflow as tf
-            cell = tf.compat.v1.nn.rnn_cell.MultiRNNCell([make_cell() for _ in range(2)])
-            self._cell = cell
-            for t in range(steps):
-                (output, state) = self._cell(inputs[:, t, :], state)
-            y = other(x, state)
+            class PTBModel:
+                def __init__(self, steps):
+                    cell = tf.compat.v1.nn.rnn_cell.MultiRNNCell([self._make_cell() for _ in range(2)])
+                    self._cell = cell
+                def _make_cell(self):
+                    return tf.compat.v1.nn.rnn_cell.BasicLSTMCell(8, forget_bias=0.0)
+                def unroll(self, inputs, state, steps):
+                    for t in range(steps):
+                        (output, state) = self._cell(inputs[:, t, :], state)
+                    return other(x, state)
         """
         after = HEADER + """
-            cell = keras.layers.StackedRNNCells([make_cell() for _ in range(2)])
-            self._cell = cell
-            for t in range(steps):
-                (output, state) = keras_rnn.call_cell(self._cell, inputs[:, t, :], state)
-            y = other(x, state)
+            class PTBModel:
+                def __init__(self, steps):
+                    cell = keras.layers.StackedRNNCells([self._make_cell() for _ in range(2)])
+                    self._cell = cell
+                def _make_cell(self):
+                    return keras.layers.LSTMCell(8, unit_forget_bias=False)
+                def unroll(self, inputs, state, steps):
+                    for t in range(steps):
+                        (output, state) = keras_rnn.call_cell(self._cell, inputs[:, t, :], state)
+                    return other(x, state)
         """
         self.assertCodemod(before, after)
 
@@ -265,6 +278,7 @@ class TestDriversStateAndHelpers(CodemodTest):
         before = """
             import tensorflow as tf
             from tensorflow.contrib import legacy_seq2seq
+            cell = tf.compat.v1.nn.rnn_cell.GRUCell(4)
             outputs, state = legacy_seq2seq.rnn_decoder(inputs, state0, cell, loop_function=loop)
             per_example = legacy_seq2seq.sequence_loss_by_example(logits, targets, weights)
             old = tf.nn.seq2seq.sequence_loss_by_example(logits, targets, weights)
@@ -272,10 +286,8 @@ class TestDriversStateAndHelpers(CodemodTest):
             hidden = tf.compat.v1.layers.dense(outputs, 10, activation=tf.nn.relu, name="proj")
             train = tf.contrib.layers.optimize_loss(loss, step, 0.01, "Adam", clip_gradients=5.0)
         """
-        after = """
-            import tensorflow as tf
-            from tf2_port import keras_rnn
-
+        after = HEADER + """
+            cell = keras.layers.GRUCell(4, reset_after=False)
             outputs, state = keras_rnn.rnn_decoder(inputs, state0, cell, loop_function=loop)
             per_example = keras_rnn.sequence_loss_by_example(logits, targets, weights)
             old = keras_rnn.sequence_loss_by_example(logits, targets, weights)
@@ -408,3 +420,167 @@ class TestOtherLayers(CodemodTest):
             "moving averages were updated through TF1's UPDATE_OPS collection, which Keras 3 layers "
             "do not fill): the file still needs tf_keras for it (TF_USE_LEGACY_KERAS=1 is kept)",
         ])
+
+
+class TestBindings(CodemodTest):
+    """Issue 14: a site is a cell operation only when its value provably comes from a TF1 cell
+    constructor (migrate.cell_flow), and a chain converts only when all of it does."""
+
+    TRANSFORM = PortRNNToKerasCommand
+
+    def test_a_users_own_object_with_zero_state_and_a_parameter_named_cell_are_left_alone(self) -> None:
+        # The old text-based matching turned model.zero_state(...) into keras_rnn.zero_state(model,
+        # ...) and apply()'s cell(a, b) into keras_rnn.call_cell(...) because a module-level `cell`
+        # held a cell. Neither value is a cell here.
+        before = """
+            import tensorflow as tf
+            class Model:
+                def zero_state(self, batch, dtype):
+                    return tf.zeros([batch, 4], dtype)
+            def apply(cell, a, b):
+                return cell(a, b)
+            cell = tf.compat.v1.nn.rnn_cell.GRUCell(4)
+            model = Model()
+            zeros = model.zero_state(2, tf.float32)
+            total = apply(lambda a, b: a + b, 1, 2)
+            state0 = cell.zero_state(2, tf.float32)
+        """
+        after = HEADER + """
+            class Model:
+                def zero_state(self, batch, dtype):
+                    return tf.zeros([batch, 4], dtype)
+            def apply(cell, a, b):
+                return cell(a, b)
+            cell = keras.layers.GRUCell(4, reset_after=False)
+            model = Model()
+            zeros = model.zero_state(2, tf.float32)
+            total = apply(lambda a, b: a + b, 1, 2)
+            state0 = keras_rnn.zero_state(cell, 2, tf.float32)
+        """
+        self.assertCodemod(before, after)
+
+    def test_a_parameter_every_caller_passes_a_cell_is_a_cell(self) -> None:
+        before = """
+            import tensorflow as tf
+            def make_cell(units):
+                cell = tf.compat.v1.nn.rnn_cell.BasicLSTMCell(units)
+                return tf.compat.v1.nn.rnn_cell.DropoutWrapper(cell, output_keep_prob=0.5)
+            def run(cell, x):
+                state = cell.zero_state(2, tf.float32)
+                return tf.compat.v1.nn.dynamic_rnn(cell, x, initial_state=state)
+            cells = []
+            for _ in range(2):
+                cells.append(make_cell(8))
+            outputs = run(tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells), x)
+        """
+        after = HEADER + """
+            def make_cell(units):
+                cell = keras.layers.LSTMCell(units)
+                return keras_rnn.DropoutWrapper(cell, output_keep_prob=0.5)
+            def run(cell, x):
+                state = keras_rnn.zero_state(cell, 2, tf.float32)
+                return keras_rnn.dynamic_rnn(cell, x, initial_state=state)
+            cells = []
+            for _ in range(2):
+                cells.append(make_cell(8))
+            outputs = run(keras.layers.StackedRNNCells(cells), x)
+        """
+        self.assertCodemod(before, after)
+
+    def test_a_custom_cell_keeps_its_whole_chain_compat_with_an_error(self) -> None:
+        # The old level converted the driver (keras_rnn.dynamic_rnn(MyCell(), ...) always raises)
+        # and the GRU beside it in the stack (a Keras cell in a TF1 MultiRNNCell fails).
+        before = """
+            import tensorflow as tf
+            class MyCell(tf.compat.v1.nn.rnn_cell.RNNCell):
+                pass
+            stack = tf.compat.v1.nn.rnn_cell.MultiRNNCell([tf.compat.v1.nn.rnn_cell.GRUCell(4), MyCell()])
+            outputs, state = tf.compat.v1.nn.dynamic_rnn(stack, x, dtype=tf.float32)
+            other = tf.compat.v1.nn.rnn_cell.GRUCell(4)
+            more, _ = tf.compat.v1.nn.dynamic_rnn(other, x, dtype=tf.float32)
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+            from tf2_port import keras_rnn
+
+            class MyCell(tf.compat.v1.nn.rnn_cell.RNNCell):
+                pass
+            stack = tf.compat.v1.nn.rnn_cell.MultiRNNCell([tf.compat.v1.nn.rnn_cell.GRUCell(4), MyCell()])
+            outputs, state = tf.compat.v1.nn.dynamic_rnn(stack, x, dtype=tf.float32)
+            other = keras.layers.GRUCell(4, reset_after=False)
+            more, _ = keras_rnn.dynamic_rnn(other, x, dtype=tf.float32)
+        """
+        self.assertCodemod(before, after)
+        findings = [finding for finding in rewrite_source(before.replace("\n            ", "\n"), level="keras").findings
+                    if finding.code == "TFM506"]
+        assert len(findings) == 1 and findings[0].severity == "error", findings
+        assert "`MyCell()` is a MyCell, a subclass of a TF1 cell, which the keras level does not convert" in (
+            findings[0].message
+        )
+        assert findings[0].line == 5  # the stack that takes it
+
+    def test_a_cell_that_reaches_an_unconverted_tensorflow_call_keeps_its_chain_compat(self) -> None:
+        before = """
+            import tensorflow as tf
+            stack = tf.compat.v1.nn.rnn_cell.MultiRNNCell([tf.compat.v1.nn.rnn_cell.GRUCell(4) for _ in range(2)])
+            projected = tf.contrib.rnn.OutputProjectionWrapper(stack, 10)
+            outputs, state = tf.compat.v1.nn.dynamic_rnn(projected, x, dtype=tf.float32)
+        """
+        self.assertCodemod(before, before, expected_warnings=[
+            "TFM506 3:13 `stack` is passed to tf.contrib.rnn.OutputProjectionWrapper, which the keras "
+            "level does not convert and which needs TF1 cells: this chain stays tf.compat.v1 and the "
+            "file keeps tf_keras",
+        ])
+
+    def test_a_cell_the_file_cannot_trace_keeps_every_cell_of_the_file_compat(self) -> None:
+        # `model.cell` may be one of this file's cells reached along a path the analysis cannot
+        # see: converting the GRU while the driver stays TF1 would break the program.
+        before = """
+            import tensorflow as tf
+            cell = tf.compat.v1.nn.rnn_cell.GRUCell(4)
+            model.cell = cell
+            outputs, state = tf.compat.v1.nn.dynamic_rnn(model.cell, x, dtype=tf.float32)
+        """
+        self.assertCodemod(before, before, expected_warnings=[
+            "TFM506 4:18 tf.nn.dynamic_rnn: `model.cell` could not be traced to a TF1 cell constructor "
+            "in this file (`model.cell` is not traceable), so no cell of the file is converted (one could "
+            "reach this call unseen)",
+        ])
+
+    def test_cells_through_names_lists_and_class_attributes(self) -> None:
+        # char-rnn's idiom: a class chosen at run time, cells appended in a loop, wrapped on one
+        # path, the stack kept in self.cell and used in another method.
+        before = """
+            import tensorflow as tf
+            from tensorflow.compat.v1.nn import rnn_cell as rnn
+            class Model:
+                def __init__(self, args, training):
+                    cell_fn = rnn.LSTMCell if args.model == "lstm" else rnn.GRUCell
+                    cells = []
+                    for _ in range(args.num_layers):
+                        cell = cell_fn(args.rnn_size)
+                        if training:
+                            cell = rnn.DropoutWrapper(cell, output_keep_prob=args.keep)
+                        cells.append(cell)
+                    self.cell = cell = rnn.MultiRNNCell(cells, state_is_tuple=True)
+                    self.initial_state = cell.zero_state(args.batch_size, tf.float32)
+                def sample(self, x, state):
+                    return self.cell(x, state)
+        """
+        after = HEADER + """
+            class Model:
+                def __init__(self, args, training):
+                    cell_fn = keras_rnn.LSTMCell if args.model == "lstm" else keras_rnn.GRUCell
+                    cells = []
+                    for _ in range(args.num_layers):
+                        cell = cell_fn(args.rnn_size)
+                        if training:
+                            cell = keras_rnn.DropoutWrapper(cell, output_keep_prob=args.keep)
+                        cells.append(cell)
+                    self.cell = cell = keras.layers.StackedRNNCells(cells)
+                    self.initial_state = keras_rnn.zero_state(cell, args.batch_size, tf.float32)
+                def sample(self, x, state):
+                    return keras_rnn.call_cell(self.cell, x, state)
+        """
+        self.assertCodemod(before, after)

@@ -7,6 +7,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import ScopeProvider
 
+from migrate import cell_flow
 from migrate import keras_symbols as ks
 from migrate.codemods.base import TFCodemod
 from migrate.import_map import import_map, qualified_name
@@ -79,13 +80,24 @@ class PortRNNToKerasCommand(TFCodemod):
         self._called = collector.called
         self._kept_references = collector.kept_references
         module.visit(collector)
-        self._cell_names = collector.cell_names
-        self._removable = collector.removable_alias_statements
-        self._uses_cells = collector.uses_cells
         self._said: set[str] = set()
         self._import_depth = 0
-        if self._uses_cells or collector.uses_helpers:
+        self._flow = cell_flow.CellFlow()
+        if collector.uses_cells or collector.uses_helpers:
+            # Which sites provably act on TF1 cells, chain by chain (migrate.cell_flow).
+            self._flow = cell_flow.analyse(
+                module, self.context.wrapper.resolve(ScopeProvider), self.qualified, self._kept_references, _code
+            )
+            for blocker in self._flow.blockers:
+                self.report(blocker.node, "TFM506", blocker.message, blocker.suggestion)
             self._schedule_import_cleanup(module)
+        kept_aliases = {
+            node.value.value for node in self._flow.kept
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+        }
+        self._removable = {
+            statement for alias, statement in collector.removable_alias_statements.items() if alias not in kept_aliases
+        }
 
     # --- names ---------------------------------------------------------------------------
     def qualified(self, node: cst.CSTNode) -> str | None:
@@ -128,7 +140,7 @@ class PortRNNToKerasCommand(TFCodemod):
         return self._helper(original_node, updated_node)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute):
-        if original_node.attr.value in ks.CELL_PROPERTIES and _code(original_node.value) in self._cell_names:
+        if original_node.attr.value in ks.CELL_PROPERTIES and original_node.value in self._flow.cells:
             self._note_helper(original_node)
             return cst.Call(
                 func=_attribute(f"{HELPER}.{ks.CELL_PROPERTIES[original_node.attr.value]}"),
@@ -137,6 +149,8 @@ class PortRNNToKerasCommand(TFCodemod):
         return self._helper(original_node, updated_node)
 
     def _helper(self, original_node, updated_node):
+        if original_node in self._flow.kept:
+            return updated_node  # a chain left at compat (TFM506 says why)
         name = self.qualified(original_node)
         if name in ks.CELLS and original_node not in self._called and original_node not in self._kept_references:
             return self._constructor_reference(original_node, name)
@@ -180,6 +194,8 @@ class PortRNNToKerasCommand(TFCodemod):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call):
         name = self.qualified(original_node.func)
         if name in ks.CELLS:
+            if original_node in self._flow.kept:
+                return updated_node  # a chain left at compat (TFM506 says why)
             return self._cell(original_node, updated_node, name)
         kind = _functional_layer_kind(name)
         if kind is not None:
@@ -190,9 +206,9 @@ class PortRNNToKerasCommand(TFCodemod):
             )
         func = updated_node.func
         if (
-            self._uses_cells
-            and isinstance(func, cst.Attribute)
+            isinstance(func, cst.Attribute)
             and func.attr.value in ks.CELL_METHODS
+            and original_node.func.value in self._flow.cells
             and not _has_star(updated_node)
         ):
             self._note_helper(original_node)
@@ -200,8 +216,7 @@ class PortRNNToKerasCommand(TFCodemod):
                 func=_attribute(f"{HELPER}.{ks.CELL_METHODS[func.attr.value]}"),
                 args=[cst.Arg(func.value), *updated_node.args],
             )
-        called = _code(original_node.func)
-        if called in self._cell_names and _is_cell_step(original_node):
+        if original_node.func in self._flow.cells and _is_cell_step(original_node):
             self._note_helper(original_node)
             return updated_node.with_changes(
                 func=_attribute(f"{HELPER}.call_cell"),
@@ -357,14 +372,14 @@ class PortRNNToKerasCommand(TFCodemod):
 
 
 class _CellNames(cst.CSTVisitor):
-    """First look at the module: names bound to cells, and module aliases held in variables."""
+    """First look at the module: module aliases held in variables, class references that must
+    stay classes, and whether it uses cells or helpers at all."""
 
     def __init__(self, command: PortRNNToKerasCommand, aliases: dict[str, str]) -> None:
         super().__init__()
         self._command = command
-        self.cell_names: set[str] = set()
         self.aliases = aliases
-        self.removable_alias_statements: set[cst.CSTNode] = set()
+        self.removable_alias_statements: dict[str, cst.CSTNode] = {}
         self.uses_cells = False
         self.uses_helpers = False
         # Names that are not uses, so never resolved as imports: attribute and keyword names.
@@ -395,16 +410,6 @@ class _CellNames(cst.CSTVisitor):
                 if self._statement is not None and len(self._statement.body) == 1:
                     self._alias_statements[alias] = self._statement
                 return
-        if (isinstance(value, cst.Call) and self._is_cell_constructor(value)) or (
-            # `self._cell = cell` after `cell = MultiRNNCell(...)`: the new name holds a cell too
-            isinstance(value, (cst.Name, cst.Attribute)) and _code(value) in self.cell_names
-        ):
-            for target in node.targets:
-                self.cell_names.add(_code(target.target))
-
-    def _is_cell_constructor(self, call: cst.Call) -> bool:
-        name = self._command.qualified(call.func)
-        return name in ks.CELLS or ks.HELPERS.get(name or "") in ("DropoutWrapper", "ResidualWrapper")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.kept_references.update(base.value for base in node.bases)
@@ -437,7 +442,7 @@ class _CellNames(cst.CSTVisitor):
             module = self.aliases[alias]
             attributes = self._alias_attributes.get(alias, [])
             if all(f"{module}.{attribute}" in ks.CELLS or f"{module}.{attribute}" in ks.HELPERS for attribute in attributes):
-                self.removable_alias_statements.add(statement)
+                self.removable_alias_statements[alias] = statement
 
 
 # --- small CST helpers -------------------------------------------------------------------------

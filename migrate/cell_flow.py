@@ -1,0 +1,734 @@
+"""Which expressions provably hold TF1 cells: the keras level's binding analysis.
+
+The keras level turns a call into a cell, state or driver operation only when the value it acts
+on provably comes from a TF1 cell constructor, and converts a chain (constructors -> wrappers ->
+stacks -> drivers, ``zero_state``, direct cell steps) only when every cell that reaches any of
+its sites converts: all or nothing. This module decides that, before the rewrite, from the
+bindings libcst's scope analysis gives and a small local data flow:
+
+- assignments (several bindings of one name are a union: the analysis is not flow-sensitive,
+  which only ever joins more sites into one chain), ``for`` and comprehension targets,
+  ``list.append`` / ``extend`` / ``+=`` on a list name;
+- list and tuple literals, comprehensions, ``[cell] * n``, subscripts of such lists;
+- returns of the module's own functions, methods and lambdas;
+- ``self.attr`` assigned in any method of a class and read in another;
+- function parameters, only when every call site of the function is a direct call and passes
+  a traceable value.
+
+Anything else is *unknown*. A chain reached by something the level does not convert (a custom
+``RNNCell`` subclass, ``OutputProjectionWrapper``...) stays at its compat form; a driver, wrapper
+or stack reached by an unknown value keeps the whole module's cells compat (a converted cell
+could reach it along the path the analysis cannot see). Either way the blocking site gets an
+error finding (TFM506) naming it and saying what a person must do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+
+import libcst as cst
+from libcst.metadata import Access, Assignment, BaseAssignment, ScopeProvider
+
+from migrate import keras_symbols as ks
+
+# --- abstract values -------------------------------------------------------------------------
+# A value is a frozenset of atoms: every thing the expression may hold at run time.
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Cell:
+    """A cell the level converts, identified by its origin: the constructor (or wrapper /
+    stack) call, or the class reference whose calls build it (``cell_fn = rnn.LSTMCell``)."""
+
+    origin: cst.CSTNode
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CellClass:
+    """A convertible TF1 cell class used as a value."""
+
+    reference: cst.CSTNode
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Foreign:
+    """A TF1 cell-like value the level does not convert (another legacy cell or wrapper, a
+    class deriving from a TF1 cell), or a class producing one."""
+
+    node: cst.CSTNode
+    what: str
+    is_class: bool = False
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Function:
+    """One of the module's functions, methods (``bound``: called through an object) or lambdas."""
+
+    node: cst.CSTNode
+    bound: bool = False
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ModuleClass:
+    """A plain class of the module (no TF1 cell among its bases)."""
+
+    node: cst.ClassDef
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Instance:
+    """An object of a plain class of the module: provably not a TF1 cell."""
+
+    node: cst.ClassDef
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Sequence:
+    """A list or tuple; ``elements`` is the union of what its items may hold."""
+
+    elements: frozenset
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Unknown:
+    """A value the analysis cannot trace (a parameter of an unknown caller, an import...)."""
+
+    node: cst.CSTNode
+
+
+# Provably not a cell: numbers, strings, TensorFlow tensors and functions, None.
+NOT_A_CELL = frozenset({"not-a-cell"})
+
+# Modules whose classes are TF1 cells or wrappers: a name there that is not in ks.CELLS or a
+# converted wrapper is a cell the keras level leaves alone.
+FOREIGN_CELL_MODULES = (
+    "tensorflow.nn.rnn_cell.",
+    "tensorflow.contrib.rnn.",
+    "tensorflow.contrib.seq2seq.",
+    "tensorflow.contrib.cudnn_rnn.",
+    "tensorflow.contrib.grid_rnn.",
+)
+
+CELL_WRAPPERS = ("DropoutWrapper", "ResidualWrapper")
+
+
+@dataclasses.dataclass
+class Blocker:
+    node: cst.CSTNode
+    message: str
+    suggestion: str
+
+
+@dataclasses.dataclass
+class CellFlow:
+    """The analysis' answer for one module (every node an original node of it)."""
+
+    # Sites kept at their compat form: constructor / wrapper / stack / driver calls, their
+    # callee expressions, and class references.
+    kept: set = dataclasses.field(default_factory=set)
+    # Receivers provably holding converted cells: ``X`` of ``X.zero_state(...)``,
+    # ``X.state_size`` and of a direct step ``X(inputs, state)``.
+    cells: set = dataclasses.field(default_factory=set)
+    blockers: list = dataclasses.field(default_factory=list)
+
+
+def analyse(module: cst.Module, scopes, qualified: Callable[[cst.CSTNode], str | None],
+            kept_references: set, display: Callable[[cst.CSTNode], str]) -> CellFlow:
+    """Decide, for ``module``, which cell sites convert and which receivers hold converted cells.
+
+    ``scopes`` is libcst's ScopeProvider mapping, ``qualified`` gives the normalised
+    ``tensorflow...`` name of a Name / Attribute node (None for others), ``kept_references``
+    are class references that must stay the class (``isinstance``, bases), ``display`` prints
+    a node for a message.
+    """
+    return _Analysis(module, scopes, qualified, kept_references, display).run()
+
+
+# --- the analysis -----------------------------------------------------------------------------
+
+
+class _Facts(cst.CSTVisitor):
+    """One walk collecting what the evaluation needs: parents, binding values, appends,
+    ``self.attr`` assignments per class, returns per function, the sites to judge."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parent: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.binding_value: dict[cst.CSTNode, tuple[str, cst.CSTNode | None]] = {}
+        self.appended: dict[cst.CSTNode, list[tuple[str, cst.CSTNode]]] = {}  # Name access -> items
+        self.attribute_values: dict[tuple[cst.ClassDef, str], list[tuple[str, cst.CSTNode]]] = {}
+        self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
+        self.returns: dict[cst.CSTNode, list[cst.CSTNode | None]] = {}
+        self.generators: set[cst.CSTNode] = set()
+        self.calls: list[cst.Call] = []
+        self.attributes: list[cst.Attribute] = []
+        self.references: list[cst.CSTNode] = []
+        self._functions: list[cst.CSTNode] = []
+        self._classes: list[cst.ClassDef | None] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for child in node.children:
+            self.parent[child] = node
+        return super().on_visit(node)
+
+    # functions and classes
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        owner = self._classes[-1] if self._classes else None
+        if owner is not None and self.parent.get(self.parent.get(node)) is owner:
+            self.methods[(owner, node.name.value)] = node
+        self._functions.append(node)
+        self._classes.append(None)
+        self.returns.setdefault(node, [])
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.pop()
+        self._classes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.returns[node] = [node.body]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._functions:
+            self.returns[self._functions[-1]].append(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if self._functions:
+            self.generators.add(self._functions[-1])
+
+    # bindings
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, "value", node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, "value", node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.AddAssign):
+            self._bind(node.target, "items", node.value)
+        else:
+            self._bind(node.target, "unknown", node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, "element", node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(node.target, "element", node.iter)
+
+    def _bind(self, target: cst.BaseExpression, kind: str, value: cst.CSTNode | None) -> None:
+        if isinstance(target, cst.Name):
+            self.binding_value[target] = (kind, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            items = value.elements if kind == "value" and isinstance(value, (cst.Tuple, cst.List)) else None
+            for index, element in enumerate(target.elements):
+                if items is not None and len(items) == len(target.elements) and not isinstance(element, cst.StarredElement):
+                    self._bind(element.value, "value", items[index].value)
+                else:
+                    self._bind(element.value, "unknown", value)
+        elif isinstance(target, cst.Attribute) and self._self_name(target.value) is not None:
+            owner = self._self_name(target.value)
+            self.attribute_values.setdefault((owner, target.attr.value), []).append((kind, value))
+
+    def _self_name(self, node: cst.CSTNode) -> cst.ClassDef | None:
+        """The class whose method this is, when ``node`` is that method's first parameter."""
+        if not isinstance(node, cst.Name) or not self._functions:
+            return None
+        function = self._functions[-1]
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        owner = self.parent.get(self.parent.get(function))
+        if not isinstance(owner, cst.ClassDef) or not function.params.params:
+            return None
+        if function.params.params[0].name.value != node.value or _is_static(function):
+            return None
+        return owner
+
+    # sites and appends
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert") and node.args:
+            kind = "items" if func.attr.value == "extend" else "value"
+            item = node.args[-1].value
+            if isinstance(func.value, cst.Name):
+                self.appended.setdefault(func.value, []).append((kind, item))
+            owner = self._self_name(func.value.value) if isinstance(func.value, cst.Attribute) else None
+            if owner is not None:
+                self.attribute_values.setdefault((owner, func.value.attr.value), []).append(
+                    ("items" if kind == "items" else "item", item)
+                )
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.attributes.append(node)
+        self.references.append(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.references.append(node)
+
+
+def _is_static(function: cst.FunctionDef) -> bool:
+    return any(
+        isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod")
+        for decorator in function.decorators
+    )
+
+
+class _Analysis:
+    def __init__(self, module, scopes, qualified, kept_references, display) -> None:
+        self.module = module
+        self.scopes = scopes
+        self.qualified = qualified
+        self.kept_references = kept_references
+        self.display = display
+        self.facts = _Facts()
+        module.visit(self.facts)
+        self.accesses: dict[cst.CSTNode, Access] = {}
+        self.bindings: dict[cst.CSTNode, BaseAssignment] = {}
+        for scope in {scope for scope in scopes.values() if scope is not None}:
+            for access in scope.accesses:
+                self.accesses[access.node] = access
+            for assignment in scope.assignments:
+                if isinstance(assignment, Assignment):
+                    self.bindings[assignment.node] = assignment
+        self._memo: dict[cst.CSTNode, frozenset] = {}
+        self._active: set[cst.CSTNode] = set()
+        self._cuts = 0
+
+    # --- evaluation ---------------------------------------------------------------------
+    def value(self, node: cst.CSTNode | None) -> frozenset:
+        if node is None:
+            return NOT_A_CELL
+        if node in self._memo:
+            return self._memo[node]
+        if node in self._active:
+            self._cuts += 1
+            return frozenset()  # a cycle adds nothing the other bindings do not
+        self._active.add(node)
+        cuts = self._cuts
+        try:
+            result = frozenset(self._value(node))
+        finally:
+            self._active.discard(node)
+        if cuts == self._cuts:
+            self._memo[node] = result
+        return result
+
+    def _value(self, node: cst.CSTNode) -> Iterable:
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            name = self.qualified(node)
+            if name is not None:
+                return self._tensorflow_name(node, name)
+            if isinstance(node, cst.Name):
+                return self._name(node)
+            return self._attribute(node)
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            items: set = set()
+            for element in node.elements:
+                items |= self.value(element.value) if not isinstance(element, cst.StarredElement) else {Unknown(element)}
+            return {Sequence(frozenset(items))}
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            return {Sequence(self.value(node.elt))}
+        if isinstance(node, cst.BinaryOperation):
+            sides = self.value(node.left) | self.value(node.right)
+            sequences = {atom for atom in sides if isinstance(atom, Sequence)}
+            if isinstance(node.operator, (cst.Multiply, cst.Add)) and sequences:
+                return sequences
+            return NOT_A_CELL if not sequences else {Unknown(node)}
+        if isinstance(node, cst.Subscript):
+            return self._elements(self.value(node.value), node)
+        if isinstance(node, cst.IfExp):
+            return self.value(node.body) | self.value(node.orelse)
+        if isinstance(node, cst.BooleanOperation):
+            return self.value(node.left) | self.value(node.right)
+        if isinstance(node, cst.Lambda):
+            return {Function(node)}
+        if isinstance(node, (cst.BaseNumber, cst.BaseString, cst.Comparison, cst.UnaryOperation)):
+            return NOT_A_CELL
+        return {Unknown(node)}
+
+    def _elements(self, value: frozenset, node: cst.CSTNode) -> set:
+        elements: set = set()
+        for atom in value:
+            if isinstance(atom, Sequence):
+                elements |= atom.elements
+            elif atom == "not-a-cell":
+                elements.add(atom)
+            else:
+                elements.add(Unknown(node))
+        return elements
+
+    def _tensorflow_name(self, node: cst.CSTNode, name: str) -> Iterable:
+        if name in ks.CELLS:
+            return {CellClass(node)}
+        if name.startswith(FOREIGN_CELL_MODULES) and ks.HELPERS.get(name) not in CELL_WRAPPERS and name not in ks.HELPERS:
+            return {Foreign(node, ks.display(name), is_class=True)}
+        return NOT_A_CELL
+
+    def _name(self, node: cst.Name) -> Iterable:
+        if node.value in ("None", "True", "False"):
+            return NOT_A_CELL
+        access = self.accesses.get(node)
+        if access is None or not access.referents:
+            return {Unknown(node)}
+        result: set = set()
+        for referent in access.referents:
+            result |= self._binding(referent, node)
+        return result
+
+    def _binding(self, referent: BaseAssignment, use: cst.CSTNode) -> set:
+        if not isinstance(referent, Assignment):
+            return {Unknown(use)}  # an import of something not tensorflow, a builtin
+        target = referent.node
+        result: set = set()
+        if isinstance(target, cst.FunctionDef):
+            owner = self.facts.parent.get(self.facts.parent.get(target))
+            return {Function(target, bound=isinstance(owner, cst.ClassDef) and not _is_static(target))}
+        if isinstance(target, cst.ClassDef):
+            return {self._class(target)}
+        if isinstance(target, cst.Param):
+            return self._parameter(target, use)
+        kind, value = self.facts.binding_value.get(target, ("unknown", use))
+        if kind == "value":
+            result |= self.value(value)
+        elif kind == "element":
+            result |= self._elements(self.value(value), value)
+        elif kind == "items":
+            result |= {Sequence(frozenset(self._elements(self.value(value), value)))}
+        else:
+            result.add(Unknown(use))
+        # `cells = []` then `cells.append(cell)`: the appends of every use of this binding
+        items: set = set()
+        for reference in referent.references:
+            for item_kind, item in self.facts.appended.get(reference.node, ()):
+                items |= self.value(item) if item_kind == "value" else self._elements(self.value(item), item)
+        if items:
+            result.add(Sequence(frozenset(items)))
+        return result
+
+    def _class(self, node: cst.ClassDef):
+        for base in node.bases:
+            base_value = self.value(base.value)
+            if any(isinstance(atom, (CellClass, Foreign)) for atom in base_value):
+                return Foreign(node, f"{node.name.value}, a subclass of a TF1 cell", is_class=True)
+            if not all(isinstance(atom, ModuleClass) for atom in base_value) and not (
+                isinstance(base.value, cst.Name) and base.value.value == "object"
+            ):
+                return Unknown(node)
+        return ModuleClass(node)
+
+    def _attribute(self, node: cst.Attribute) -> Iterable:
+        owners = self.value(node.value)
+        result: set = set()
+        for owner in owners:
+            if not isinstance(owner, Instance):
+                return {Unknown(node)}
+            method = self.facts.methods.get((owner.node, node.attr.value))
+            if method is not None:
+                result.add(Function(method, bound=not _is_static(method)))
+                continue
+            assigned = self.facts.attribute_values.get((owner.node, node.attr.value))
+            if not assigned:
+                return {Unknown(node)}
+            items: set = set()
+            for kind, value in assigned:
+                if kind == "value":
+                    result |= self.value(value)
+                elif kind == "item":
+                    items |= self.value(value)
+                elif kind == "items":
+                    items |= self._elements(self.value(value), value)
+                else:
+                    result.add(Unknown(node))
+            if items:
+                result.add(Sequence(frozenset(items)))
+        return result or {Unknown(node)}
+
+    def _call(self, node: cst.Call) -> Iterable:
+        name = self.qualified(node.func)
+        if name is not None:
+            if name in ks.CELLS or ks.HELPERS.get(name) in CELL_WRAPPERS:
+                return {Cell(node)}
+            if name.startswith(FOREIGN_CELL_MODULES) and name not in ks.HELPERS:
+                return {Foreign(node, f"a {ks.display(name)}")}
+            return NOT_A_CELL
+        if isinstance(node.func, cst.Name) and node.func.value in ("list", "tuple") and len(node.args) == 1:
+            if self._builtin(node.func):
+                return {Sequence(frozenset(self._elements(self.value(node.args[0].value), node)))}
+        result: set = set()
+        for atom in self.value(node.func):
+            if isinstance(atom, CellClass):
+                result.add(Cell(atom.reference))
+            elif isinstance(atom, Foreign) and atom.is_class:
+                result.add(Foreign(node, f"a {atom.what}"))
+            elif isinstance(atom, Function):
+                if atom.node in self.facts.generators:
+                    result.add(Unknown(node))
+                for returned in self.facts.returns.get(atom.node, ()):
+                    result |= self.value(returned)
+                if not self.facts.returns.get(atom.node):
+                    result |= NOT_A_CELL
+            elif isinstance(atom, ModuleClass):
+                result.add(Instance(atom.node))
+            else:
+                result.add(Unknown(node))
+        return result
+
+    def _builtin(self, name: cst.Name) -> bool:
+        access = self.accesses.get(name)
+        return access is not None and not any(isinstance(r, Assignment) for r in access.referents)
+
+    def _parameter(self, param: cst.Param, use: cst.CSTNode) -> set:
+        parameters = self.facts.parent.get(param)
+        function = self.facts.parent.get(parameters)
+        if not isinstance(parameters, cst.Parameters) or not isinstance(function, (cst.FunctionDef, cst.Lambda)):
+            return {Unknown(use)}
+        positional = [*parameters.posonly_params, *parameters.params]
+        owner = self.facts.parent.get(self.facts.parent.get(function))
+        method = isinstance(function, cst.FunctionDef) and isinstance(owner, cst.ClassDef) and not _is_static(function)
+        if method and positional and positional[0] is param:
+            return {Instance(owner)}  # `self`
+        if param not in positional and param not in parameters.kwonly_params:
+            return {Unknown(use)}  # *args / **kwargs
+        if not isinstance(function, cst.FunctionDef):
+            return {Unknown(use)}
+        calls = self._call_sites(function, owner if method else None)
+        if not calls:
+            return {Unknown(use)}
+        index = positional.index(param) - (1 if method else 0) if param in positional else None
+        result: set = set()
+        for call in calls:
+            argument = _argument(call, param.name.value, index)
+            if argument is _STARRED:
+                return {Unknown(use)}
+            result |= self.value(argument) if argument is not None else self.value(param.default) if param.default else {Unknown(use)}
+        return result
+
+    def _call_sites(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> list[cst.Call] | None:
+        """Every call of ``function``, or None when it is also used otherwise (or unknown)."""
+        if owner is None:
+            binding = self.bindings.get(function)
+            if binding is None:
+                return None
+            calls = []
+            for reference in binding.references:
+                call = self.facts.parent.get(reference.node)
+                if not isinstance(call, cst.Call) or call.func is not reference.node:
+                    return None
+                calls.append(call)
+            return calls
+        # A method: every `X.name(...)` whose X is an instance of its class, and no other use
+        # of that attribute name on such an instance.
+        calls = []
+        for attribute in self.facts.attributes:
+            if attribute.attr.value != function.name.value:
+                continue
+            owners = self.value(attribute.value)
+            if not any(isinstance(atom, Instance) and atom.node is owner for atom in owners):
+                continue
+            call = self.facts.parent.get(attribute)
+            if not isinstance(call, cst.Call) or call.func is not attribute:
+                return None
+            calls.append(call)
+        return calls
+
+    # --- judging the sites ---------------------------------------------------------------
+    def run(self) -> CellFlow:
+        flow = CellFlow()
+        union = _UnionFind()
+        blocked_roots: dict = {}
+        module_blockers: list[Blocker] = []
+        origins: list[cst.CSTNode] = []
+        receivers: list[tuple[cst.CSTNode, frozenset]] = []
+        for call in self.facts.calls:
+            name = self.qualified(call.func)
+            helper = ks.HELPERS.get(name or "")
+            if name in ks.CELLS or helper in CELL_WRAPPERS:
+                origins.append(call)
+                union.add(call)
+            if name in ks.CELLS and ks.CELLS[name][1] == "stack":
+                self._consume(call, _argument(call, "cells", 0), True, union, blocked_roots, module_blockers)
+            elif helper in CELL_WRAPPERS:
+                self._consume(call, _argument(call, "cell", 0), False, union, blocked_roots, module_blockers)
+            elif helper in ks.DRIVER_CELL_ARGUMENTS:
+                union.add(call)
+                for keyword, position, is_list in ks.DRIVER_CELL_ARGUMENTS[helper]:
+                    self._consume(call, _argument(call, keyword, position), is_list, union, blocked_roots, module_blockers)
+            elif name is not None and name not in ks.HELPERS and name.startswith("tensorflow."):
+                # A TensorFlow function the level does not convert (raw_rnn, a contrib decoder or
+                # wrapper...) needs TF1 cells: every cell passed to it stays compat.
+                self._foreign_consumer(call, name, union, blocked_roots)
+            elif isinstance(call.func, cst.Attribute) and call.func.attr.value in ks.CELL_METHODS:
+                receivers.append((call.func.value, self.value(call.func.value)))
+            elif name is None and _is_cell_step(call):
+                receivers.append((call.func, self.value(call.func)))
+        for attribute in self.facts.attributes:
+            if attribute.attr.value in ks.CELL_PROPERTIES and self.qualified(attribute) is None:
+                receivers.append((attribute.value, self.value(attribute.value)))
+        for reference in self.facts.references:
+            if self.qualified(reference) in ks.CELLS and reference not in self.kept_references and not (
+                isinstance(self.facts.parent.get(reference), cst.Call) and self.facts.parent[reference].func is reference
+            ) and not isinstance(self.facts.parent.get(reference), cst.Attribute):
+                origins.append(reference)
+                union.add(reference)
+        for receiver, value in receivers:
+            cells = [atom for atom in value if isinstance(atom, Cell)]
+            if not cells:
+                continue  # not a cell this module converts: left alone
+            for atom in cells:
+                union.join(receiver, atom.origin)
+            doubtful = [atom for atom in value if not isinstance(atom, Cell)]
+            if doubtful:
+                blocked_roots.setdefault(union.find(receiver), Blocker(
+                    receiver,
+                    f"`{self.display(receiver)}` holds a TF1 cell here only on some paths "
+                    f"({self._describe(doubtful[0])} on others)",
+                    "make it hold one cell object on every path, or port this use by hand",
+                ))
+        for root, blocker in list(blocked_roots.items()):
+            blocked_roots[union.find(root)] = blocker
+        if module_blockers:
+            flow.blockers = module_blockers
+            flow.kept = {node for node in union.nodes()}
+        else:
+            flow.blockers = list({id(b): b for b in blocked_roots.values()}.values())
+            flow.kept = {node for node in union.nodes() if union.find(node) in {union.find(r) for r in blocked_roots}}
+        for node in list(flow.kept):
+            if isinstance(node, cst.Call):
+                flow.kept.add(node.func)
+        flow.cells = {receiver for receiver, value in receivers
+                      if value and all(isinstance(atom, Cell) for atom in value) and receiver not in flow.kept
+                      and not any(atom.origin in flow.kept for atom in value)}
+        return flow
+
+    def _foreign_consumer(self, call, name, union, blocked_roots) -> None:
+        for arg in call.args:
+            value = self.value(arg.value)
+            cells = [atom for atom in value | self._elements(value, arg.value) if isinstance(atom, Cell)]
+            if not cells:
+                continue
+            for atom in cells:
+                union.join(call, atom.origin)
+            blocked_roots.setdefault(union.find(call), Blocker(
+                call,
+                f"`{self.display(arg.value)}` is passed to {ks.display(name)}, which the keras level "
+                "does not convert and which needs TF1 cells: this chain stays tf.compat.v1 and the "
+                "file keeps tf_keras",
+                f"port the {ks.display(name)} call by hand to Keras 3, then rewrite again",
+            ))
+
+    def _consume(self, site, argument, is_list, union, blocked_roots, module_blockers) -> None:
+        """Link ``site`` (a stack, wrapper or driver call) with the cells its argument holds."""
+        if argument is None or argument is _STARRED:
+            module_blockers.append(Blocker(site, f"{self._site(site)}: its cell argument could not be read",
+                                           "pass the cell as a plain argument"))
+            return
+        value = self.value(argument)
+        if is_list:
+            value = frozenset(self._elements(value, argument))
+        if not value:
+            value = frozenset({Unknown(argument)})
+        for atom in value:
+            if isinstance(atom, Cell):
+                union.join(site, atom.origin)
+            elif isinstance(atom, Foreign) and not atom.is_class:
+                union.join(site, atom.node)
+        for atom in value:
+            if isinstance(atom, Cell):
+                continue
+            if isinstance(atom, Unknown):
+                module_blockers.append(Blocker(
+                    site,
+                    f"{self._site(site)}: `{self.display(argument)}` could not be traced to a TF1 cell "
+                    f"constructor in this file ({self._describe(atom)}), so no cell of the file is "
+                    "converted (one could reach this call unseen)",
+                    "build the cell in this file where the call can see it (a local variable, "
+                    "a function of this file, or self.<attribute> of the same class), or port this "
+                    "file by hand",
+                ))
+            else:
+                blocked_roots.setdefault(union.find(site), Blocker(
+                    site,
+                    f"{self._site(site)}: `{self.display(atom.node)}` is {self._describe(atom)}, "
+                    "which the keras level does not convert: this chain stays tf.compat.v1 and the "
+                    "file keeps tf_keras",
+                    "port that cell to a Keras 3 cell (keras.layers.AbstractRNNCell) by hand, then "
+                    "rewrite again",
+                ))
+            return
+
+    def _site(self, call: cst.Call) -> str:
+        name = self.qualified(call.func)
+        return ks.display(name) if name else self.display(call.func)
+
+    def _describe(self, atom) -> str:
+        if isinstance(atom, Foreign):
+            return atom.what
+        if isinstance(atom, Instance):
+            return f"an instance of class {atom.node.name.value}"
+        if isinstance(atom, Unknown):
+            return f"`{self.display(atom.node)}` is not traceable"
+        if isinstance(atom, Sequence):
+            return "a list"
+        if isinstance(atom, (Function, ModuleClass, CellClass)):
+            return "a function or class, not a cell"
+        return "not a cell"
+
+
+_STARRED = object()
+
+
+def _argument(call: cst.Call, keyword: str, position: int | None):
+    """The argument bound to a parameter: by keyword, else by position; _STARRED when a
+    ``*args`` / ``**kwargs`` makes it unknowable; None when absent."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    seen = 0
+    for arg in call.args:
+        if arg.star:
+            return _STARRED
+        if arg.keyword is None:
+            if position is not None and seen == position:
+                return arg.value
+            seen += 1
+    return None
+
+
+def _is_cell_step(call: cst.Call) -> bool:
+    """``cell(inputs, state)`` or ``cell(inputs, state, scope=...)``."""
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    return len(positional) == 2 and keywords <= {"scope"} and not any(arg.star for arg in call.args)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self._parent: dict = {}
+
+    def add(self, node) -> None:
+        self._parent.setdefault(node, node)
+
+    def find(self, node):
+        self.add(node)
+        while self._parent[node] is not node:
+            self._parent[node] = self._parent[self._parent[node]]
+            node = self._parent[node]
+        return node
+
+    def join(self, a, b) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a is not root_b:
+            self._parent[root_a] = root_b
+
+    def nodes(self):
+        return list(self._parent)
