@@ -159,6 +159,8 @@ class _Facts(cst.CSTVisitor):
         self.appended: dict[cst.CSTNode, list[tuple[str, cst.CSTNode]]] = {}  # Name access -> items
         self.attribute_values: dict[tuple[cst.ClassDef, str], list[tuple[str, cst.CSTNode]]] = {}
         self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
+        # `model.cell = V` on a name that is not a method's self: (the name's node, attr, V)
+        self.object_attributes: list[tuple[cst.Name, str, cst.CSTNode]] = []
         self.returns: dict[cst.CSTNode, list[cst.CSTNode | None]] = {}
         self.generators: set[cst.CSTNode] = set()
         self.calls: list[cst.Call] = []
@@ -231,11 +233,16 @@ class _Facts(cst.CSTVisitor):
             for index, element in enumerate(target.elements):
                 if items is not None and len(items) == len(target.elements) and not isinstance(element, cst.StarredElement):
                     self._bind(element.value, "value", items[index].value)
+                elif isinstance(element, cst.StarredElement):
+                    self._bind(element.value, "items" if kind == "value" else "unknown", value)
                 else:
-                    self._bind(element.value, "unknown", value)
+                    # `a, b = f()`: each target may hold any element of what f returns
+                    self._bind(element.value, "element" if kind == "value" else "unknown", value)
         elif isinstance(target, cst.Attribute) and self._self_name(target.value) is not None:
             owner = self._self_name(target.value)
             self.attribute_values.setdefault((owner, target.attr.value), []).append((kind, value))
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and kind == "value":
+            self.object_attributes.append((target.value, target.attr.value, value))
 
     def _self_name(self, node: cst.CSTNode) -> cst.ClassDef | None:
         """The class whose method this is, when ``node`` is that method's first parameter."""
@@ -298,6 +305,12 @@ class _Analysis:
             for assignment in scope.assignments:
                 if isinstance(assignment, Assignment):
                     self.bindings[assignment.node] = assignment
+        # (binding of a name, attribute) -> values assigned to that attribute of that object
+        self.object_attributes: dict[tuple[BaseAssignment, str], list[cst.CSTNode]] = {}
+        for name, attribute, value in self.facts.object_attributes:
+            access = self.accesses.get(name)
+            for referent in access.referents if access is not None else ():
+                self.object_attributes.setdefault((referent, attribute), []).append(value)
         self._memo: dict[cst.CSTNode, frozenset] = {}
         self._active: set[cst.CSTNode] = set()
         self._cuts = 0
@@ -427,6 +440,16 @@ class _Analysis:
         return ModuleClass(node)
 
     def _attribute(self, node: cst.Attribute) -> Iterable:
+        access = self.accesses.get(node.value) if isinstance(node.value, cst.Name) else None
+        if access is not None and access.referents and all(
+            (referent, node.attr.value) in self.object_attributes for referent in access.referents
+        ):
+            # `model = SmartDict(); model.cell = MultiRNNCell(...)`: what that object's attribute got
+            result: set = set()
+            for referent in access.referents:
+                for value in self.object_attributes[(referent, node.attr.value)]:
+                    result |= self.value(value)
+            return result
         owners = self.value(node.value)
         result: set = set()
         for owner in owners:
@@ -499,8 +522,6 @@ class _Analysis:
             return {Instance(owner)}  # `self`
         if param not in positional and param not in parameters.kwonly_params:
             return {Unknown(use)}  # *args / **kwargs
-        if not isinstance(function, cst.FunctionDef):
-            return {Unknown(use)}
         calls = self._call_sites(function, owner if method else None)
         if not calls:
             return {Unknown(use)}
@@ -513,8 +534,14 @@ class _Analysis:
             result |= self.value(argument) if argument is not None else self.value(param.default) if param.default else {Unknown(use)}
         return result
 
-    def _call_sites(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> list[cst.Call] | None:
+    def _call_sites(self, function, owner: cst.ClassDef | None) -> list[cst.Call] | None:
         """Every call of ``function``, or None when it is also used otherwise (or unknown)."""
+        if isinstance(function, cst.Lambda):
+            # `dropout = lambda cell, keep: DropoutWrapper(cell, keep)`: the calls of that name
+            assign = self.facts.parent.get(function)
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                return None
+            function = assign.targets[0].target
         if owner is None:
             binding = self.bindings.get(function)
             if binding is None:
@@ -580,6 +607,7 @@ class _Analysis:
             ) and not isinstance(self.facts.parent.get(reference), cst.Attribute):
                 origins.append(reference)
                 union.add(reference)
+        receivers = [(receiver, self._cells_at(value, False)) for receiver, value in receivers]
         for receiver, value in receivers:
             cells = [atom for atom in value if isinstance(atom, Cell)]
             if not cells:
@@ -606,8 +634,9 @@ class _Analysis:
             if isinstance(node, cst.Call):
                 flow.kept.add(node.func)
         flow.cells = {receiver for receiver, value in receivers
-                      if value and all(isinstance(atom, Cell) for atom in value) and receiver not in flow.kept
-                      and not any(atom.origin in flow.kept for atom in value)}
+                      if value and all(isinstance(atom, Cell) for atom in value)
+                      and receiver not in flow.kept
+                      and not any(isinstance(atom, Cell) and atom.origin in flow.kept for atom in value)}
         return flow
 
     def _foreign_consumer(self, call, name, union, blocked_roots) -> None:
@@ -632,9 +661,7 @@ class _Analysis:
             module_blockers.append(Blocker(site, f"{self._site(site)}: its cell argument could not be read",
                                            "pass the cell as a plain argument"))
             return
-        value = self.value(argument)
-        if is_list:
-            value = frozenset(self._elements(value, argument))
+        value = self._cells_at(self.value(argument), is_list)
         if not value:
             value = frozenset({Unknown(argument)})
         for atom in value:
@@ -658,13 +685,34 @@ class _Analysis:
             else:
                 blocked_roots.setdefault(union.find(site), Blocker(
                     site,
-                    f"{self._site(site)}: `{self.display(atom.node)}` is {self._describe(atom)}, "
+                    f"{self._site(site)}: `{self.display(getattr(atom, 'node', argument))}` is {self._describe(atom)}, "
                     "which the keras level does not convert: this chain stays tf.compat.v1 and the "
                     "file keeps tf_keras",
                     "port that cell to a Keras 3 cell (keras.layers.AbstractRNNCell) by hand, then "
                     "rewrite again",
                 ))
             return
+
+    @staticmethod
+    def _cells_at(value: frozenset, is_list: bool) -> frozenset:
+        """What a cell parameter (or a list-of-cells one) may receive, without the atoms TF1
+        itself refuses there: a tensor, a list or a class where a cell goes, a lone cell where
+        a list goes. Such atoms come only from the analysis not being flow-sensitive
+        (``cell = [...]`` then ``cell = MultiRNNCell(cell)``: both bindings reach each use)."""
+        if is_list:
+            elements: set = set()
+            for atom in value:
+                if isinstance(atom, Sequence):
+                    elements |= atom.elements
+                elif isinstance(atom, Unknown):
+                    elements.add(atom)
+            value = frozenset(elements)
+        return frozenset(
+            atom for atom in value
+            if atom not in NOT_A_CELL
+            and not isinstance(atom, (Sequence, CellClass, Function, ModuleClass))
+            and not (isinstance(atom, Foreign) and atom.is_class)
+        )
 
     def _site(self, call: cst.Call) -> str:
         name = self.qualified(call.func)
