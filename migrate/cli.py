@@ -12,8 +12,11 @@
 
 Exit codes (as ruff and pyupgrade): 0 clean; 1 changes needed, findings that
 need a manual edit, files that failed, or a verification above tolerance;
-2 usage or internal error. Only ``main`` prints and decides the exit code;
-TensorFlow is imported only by the commands that need it.
+2 usage or internal error; 3 ``verify --checkpoint`` converted the checkpoint but
+could not compare it against the ``.meta`` graph that wrote it (none beside it,
+or a stack it cannot locate there): not proven, not failed. Only ``main`` prints
+and decides the exit code; TensorFlow is imported only by the commands that need
+it, first by ``migrate.quiet_tensorflow`` (no C++ start-up noise on the terminal).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ MANUAL_EDIT_SEVERITIES = ("error", "warning")
 # Below this many files the progress bar would only flicker.
 PROGRESS_MIN_FILES = 50
 REPORT_SCHEMA_VERSION = 1
+# verify --checkpoint: converted, but not compared against the graph that wrote it.
+VERIFY_NOT_PROVEN = 3
 
 
 class UsageError(Exception):
@@ -77,10 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--scope", help="convert only the stack under this scope root")
     convert.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
-    verify = commands.add_parser("verify", help="TF1 reference vs Keras port: per-tensor max |diff| table")
+    verify = commands.add_parser(
+        "verify", help="TF1 reference vs Keras port: per-tensor max |diff| table",
+        epilog="exit codes: 0 every comparison within tolerance; 1 a comparison above tolerance or a refused "
+               "conversion; 2 usage error; 3 (--checkpoint) converted but not compared against the graph "
+               "that wrote the checkpoint")
     source = verify.add_mutually_exclusive_group(required=True)
     source.add_argument("--spec", metavar="FILE", help="a StackSpec as JSON")
-    source.add_argument("--checkpoint", metavar="CKPT", help="a TF1 checkpoint (settings as for convert-checkpoint)")
+    source.add_argument("--checkpoint", metavar="CKPT",
+                        help="a TF1 checkpoint: its converted stacks run against the graph in CKPT.meta "
+                             "(settings as for convert-checkpoint); exit 3 when there is no .meta graph or a "
+                             "stack cannot be located in it (converted, not proven)")
     source.add_argument("--case", metavar="NAME", help="one construct of the built-in catalogue")
     source.add_argument("--all", action="store_true", help="every construct of the built-in catalogue")
     verify.add_argument("--forget-bias", type=float)
@@ -317,30 +329,41 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _verify_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Convert the checkpoint, rebuild each stack's TF1 graph from its variables, compare."""
+    """Convert the checkpoint, then run each converted stack against the graph that wrote it.
+
+    The reference is the checkpoint's own ``.meta`` graph (imported, the checkpoint
+    restored into it), never a graph rebuilt from the converter's settings. Exit 0: every
+    stack compared and within tolerance; 1: a stack above tolerance, or the conversion
+    refused; 3: converted, but a stack could not be compared (no ``.meta`` graph, or a
+    stack the graph does not show as a dynamic_rnn loop): not proven, not failed.
+    """
     import tempfile
 
-    from tf1_reference.builder import ReferenceGraph
-    from tf2_port.checkpoint import convert_checkpoint, read_checkpoint
-    from tf2_port.verify import compare_port, format_diff_table
+    from tf2_port.checkpoint import convert_checkpoint
+    from tf2_port.verify import compare_checkpoint_with_meta_graph, format_diff_table
 
     with tempfile.TemporaryDirectory() as scratch:
         try:
             result = convert_checkpoint(args.checkpoint, os.path.join(scratch, "out"),
                                         forget_bias=args.forget_bias, tf1_defaults=args.tf1_defaults)
+            rows = compare_checkpoint_with_meta_graph(result)
         except (ValueError, FileNotFoundError) as error:
             err.write(f"verify: refused: {error}\n")
             return 1
-        variables = read_checkpoint(args.checkpoint)
-        rows = []
-        for stack in result.stacks:
-            with ReferenceGraph(stack.spec) as graph:
-                names = graph.variable_names()
-                graph.set_variables({name: variables[name] for name in names})
-                reference = graph.run()
-            rows.append((stack.spec.scope or "rnn", compare_port(stack.spec, reference)))
-    out.write(format_diff_table(rows) + "\n")
-    return 0 if all(comparison.passed for _, comparison in rows) else 1
+    compared = [(row.root, row.comparison) for row in rows if row.comparison is not None]
+    if compared:
+        out.write(f"reference: the graph that wrote the checkpoint ({result.meta_path})\n")
+        out.write(format_diff_table(compared) + "\n")
+    for stack in result.stacks:  # what a FAIL is most often about: a setting and where it came from
+        for prefix, settings in stack.settings.items():
+            described = ", ".join(f"{key}={setting.value!r} [{setting.source}]" for key, setting in settings.items())
+            out.write(f"  {prefix}: {described or 'no unstored settings'}\n")
+    for row in rows:
+        if row.comparison is None:
+            err.write(f"verify: NOT VERIFIED {row.root}: {row.problem}\n")
+    if any(not comparison.passed for _, comparison in compared):
+        return 1
+    return 0 if len(compared) == len(rows) else VERIFY_NOT_PROVEN
 
 
 def _cmd_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -405,8 +428,14 @@ COMMANDS = {
 }
 
 
+# Commands that load TensorFlow in this process (prove loads it only in its child processes,
+# whose output goes to their logs).
+TENSORFLOW_COMMANDS = ("convert-checkpoint", "verify", "demo")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``tf1-migrate``; return the exit code (0 clean, 1 action needed, 2 usage/internal error)."""
+    """Run ``tf1-migrate``; return the exit code (0 clean, 1 action needed, 2 usage/internal error,
+    3 verify --checkpoint not proven)."""
     out, err = sys.stdout, sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
     script_args: list[str] = []
@@ -418,6 +447,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.script_args = script_args
     except SystemExit as exit_request:  # argparse reports usage errors itself, with code 2
         return int(exit_request.code or 0)
+    if args.command in TENSORFLOW_COMMANDS:
+        from migrate.quiet_tensorflow import TensorFlowImportError, import_tensorflow
+
+        try:
+            import_tensorflow()  # first, so that no later import prints TensorFlow's start-up lines
+        except TensorFlowImportError as error:
+            err.write(f"tf1-migrate {args.command}: error: {error}\n{error.captured}")
+            return 2
     try:
         return COMMANDS[args.command](args, out, err)
     except UsageError as error:

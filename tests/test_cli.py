@@ -347,3 +347,63 @@ def test_default_level_is_keras_and_compat_is_still_available():
     compat = cli("rewrite", "--level", "compat", "-", stdin=source)
     assert compat.returncode == 0
     assert "tf.compat.v1.nn.rnn_cell.GRUCell(4)" in compat.stdout and "TF_USE_LEGACY_KERAS" in compat.stdout
+
+
+# --- no TensorFlow start-up noise on the terminal ---------------------------------------
+
+# What TF 2.21 writes to stderr on a machine without a GPU (seen before the fix): the absl
+# pre-initialisation banner, oneDNN / CUDA / CPU-feature notices from `import tensorflow`, and
+# C++ log lines at the first Session (cuInit, oneDNN, MLIR, "Not handling type DT_DOUBLE").
+TENSORFLOW_NOISE = ("absl::InitializeLog", "oneDNN", "cuda drivers", "cuInit", "cpu_feature_guard",
+                    "This TensorFlow binary is optimized", "MLIR", "Not handling type")
+
+
+def installed_cli(*args, timeout=300):
+    """The console script, as a user runs it, with none of the logging variables set."""
+    quiet_variables = ("TF_USE_LEGACY_KERAS", "TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES")
+    env = {k: v for k, v in os.environ.items() if k not in quiet_variables}
+    script = Path(sys.executable).parent / "tf1-migrate"
+    return subprocess.run([str(script), *map(str, args)], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def assert_no_tensorflow_noise(stderr):
+    found = [line for line in stderr.splitlines() if any(noise in line for noise in TENSORFLOW_NOISE)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.slow
+def test_verify_prints_no_tensorflow_start_up_noise():
+    run = installed_cli("verify", "--case", "basic_rnn")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.count(" ok") == 2  # the command still ran: float32 and float64
+    assert_no_tensorflow_noise(run.stderr)
+
+
+@pytest.mark.slow
+def test_convert_checkpoint_prints_no_tensorflow_start_up_noise(tmp_path):
+    from tf1_reference.builder import run_reference
+    from tf1_reference.spec import LayerSpec, StackSpec
+
+    prefix = str(tmp_path / "ckpt" / "model.ckpt")
+    run_reference(StackSpec(layers=(LayerSpec("lstm", 4, forget_bias=0.5),)), checkpoint_path=prefix)
+    run = installed_cli("convert-checkpoint", prefix, "--out", tmp_path / "out")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "rnn/multi_rnn_cell/cell_0/lstm_cell/kernel" in run.stdout
+    assert_no_tensorflow_noise(run.stderr)
+
+
+def test_a_failing_tensorflow_import_is_shown_with_what_it_wrote(tmp_path):
+    # Only the import window is silenced: when the import itself fails, the user sees why.
+    fake = tmp_path / "tensorflow"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "import os\nos.write(2, b'libtensorflow_framework.so.2: cannot open shared object file\\n')\n"
+        "raise ImportError('DLL load failed')\n")
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parent.parent)])
+    run = subprocess.run([sys.executable, "-m", "migrate", "verify", "--case", "basic_rnn"], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert run.returncode == 2
+    assert "tf1-migrate verify: error: cannot import TensorFlow: DLL load failed" in run.stderr
+    assert "libtensorflow_framework.so.2: cannot open shared object file" in run.stderr
+    assert "Traceback" not in run.stderr
