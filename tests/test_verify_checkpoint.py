@@ -121,6 +121,54 @@ def test_without_meta_the_limitation_is_stated_and_nothing_is_called_ok(checkpoi
         assert "Traceback" not in err
 
 
+def _save_graph(prefix, build):
+    with tf.Graph().as_default():
+        tf1.set_random_seed(11)
+        build()
+        saver = tf1.train.Saver()
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            for variable in tf1.global_variables():  # biases too: zeros would hide a bias mistake
+                session.run(variable.assign(tf.random.uniform(variable.shape, -0.5, 0.5, dtype=variable.dtype)))
+            saver.save(session, os.fspath(prefix))
+    return os.fspath(prefix)
+
+
+def _flat_states_time_major_fed_state():
+    # LSTM (clipped, forget_bias 0.7) with a flat (c|h) state, a relu GRU, a flat MultiRNNCell state
+    # fed from a placeholder, time-major inputs, a custom scope: every state layout the locator maps.
+    inputs = tf1.placeholder(tf.float32, [7, None, 3])
+    cell = rnn_cell.MultiRNNCell(
+        [rnn_cell.LSTMCell(5, state_is_tuple=False, forget_bias=0.7, cell_clip=0.4),
+         rnn_cell.GRUCell(4, activation=tf.nn.relu)], state_is_tuple=False)
+    state = tf1.placeholder(tf.float32, [None, cell.state_size])
+    tf1.nn.dynamic_rnn(cell, inputs, initial_state=state, time_major=True, scope="decoder")
+
+
+def _static_rnn():
+    inputs = tf1.placeholder(tf.float32, [None, 4, 3])
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(4, forget_bias=0.0) for _ in range(2)])
+    tf1.nn.static_rnn(cell, tf.unstack(inputs, axis=1), dtype=tf.float32)
+
+
+def test_flat_states_time_major_and_a_fed_initial_state_are_located(tmp_path, capsys):
+    prefix = _save_graph(tmp_path / "model.ckpt", _flat_states_time_major_fed_state)
+    code, out, err = verify(capsys, "--checkpoint", prefix)
+    assert code == 0, out + err
+    [row] = rows(out)
+    assert row["case"] == "decoder" and row["result"] == "ok"
+    assert float(row["outputs"]) <= 1e-6 and float(row["states"]) <= 1e-6  # float32 round-off, as above
+    assert "cell_clip=0.4 [meta]" in out and "activation='relu' [meta]" in out
+
+
+def test_a_stack_without_a_loop_is_stated_as_not_compared(tmp_path, capsys):
+    prefix = _save_graph(tmp_path / "model.ckpt", _static_rnn)
+    code, out, err = verify(capsys, "--checkpoint", prefix)
+    assert code == VERIFY_NOT_PROVEN, out + err
+    assert rows(out) == [] and "NOT VERIFIED rnn: cannot find the stack `rnn` in the .meta graph" in err
+    assert "a static_rnn or hand-unrolled stack has no loop" in err
+
+
 def test_verify_help_documents_the_exit_codes(capsys):
     with pytest.raises(SystemExit):
         from migrate.cli import _parser

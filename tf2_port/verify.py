@@ -198,9 +198,11 @@ def _locate_stack(meta: Any, contexts: list[Any], conversion: Any) -> _StackTens
             reads.extend(found for found in concat_context.trace(concat_node.input[0], ("Identity",))
                          if found[1].op in _STEP_READ_OPS)
     if len(reads) != 1:
+        why = ("a static_rnn or hand-unrolled stack has no loop; only dynamic_rnn stacks are located" if not reads
+               else "the graph runs the stack in several loops (train and eval graphs?); pick one graph")
         raise ValueError(
             f"cannot find the stack `{root}` in the .meta graph: expected one dynamic_rnn loop reading "
-            f"its inputs into the MatMul of `{kernel}`, found {len(reads)}"
+            f"its inputs into the MatMul of `{kernel}`, found {len(reads)} ({why})"
         )
     context, read = reads[0]
     main = contexts[0]
