@@ -121,6 +121,17 @@ def test_without_meta_the_limitation_is_stated_and_nothing_is_called_ok(checkpoi
         assert "Traceback" not in err
 
 
+def test_an_unreadable_meta_graph_is_refused_in_one_line(checkpoints, tmp_path, capsys):
+    source = Path(checkpoints["tf2_graph"])
+    for path in source.parent.glob(source.name + ".*"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / (source.name + ".meta")).write_bytes(b"\x0a\xff\xff not a MetaGraphDef")
+    code, out, err = verify(capsys, "--checkpoint", tmp_path / source.name)
+    assert code == 1 and out == ""
+    assert err.startswith(f"verify: refused: Invalid .meta graph `{tmp_path / source.name}.meta`: expected a "
+                          "MetaGraphDef, cannot parse it") and err.count("\n") == 1
+
+
 def _save_graph(prefix, build):
     with tf.Graph().as_default():
         tf1.set_random_seed(11)

@@ -958,11 +958,16 @@ class _GraphContext:
 
 
 def _load_meta_graph(meta_path: str) -> Any:
+    from google.protobuf.message import DecodeError
     from tensorflow.core.protobuf import meta_graph_pb2
 
     meta = meta_graph_pb2.MetaGraphDef()
     with open(meta_path, "rb") as handle:
-        meta.ParseFromString(handle.read())
+        try:
+            meta.ParseFromString(handle.read())
+        except DecodeError as error:
+            raise ValueError(f"Invalid .meta graph `{meta_path}`: expected a MetaGraphDef, cannot parse it "
+                             f"({error}).") from error
     return meta
 
 

@@ -420,8 +420,8 @@ def compare_checkpoint_with_meta_graph(result: Any, *, seed: int = 0) -> list[Ch
         stack the graph does not show as a ``dynamic_rnn`` loop (static or bidirectional
         drivers, CudnnGRU), ``comparison`` is None and ``problem`` says why.
 
-    Raises:
-        ValueError: the ``.meta`` graph cannot be imported or restored.
+    When the ``.meta`` graph cannot be imported (ops this TensorFlow lacks) or the
+    checkpoint cannot be restored into it, every stack gets that as its ``problem``.
     """
     from tf2_port.checkpoint import _graph_contexts, _load_meta_graph, _tf
 
@@ -437,15 +437,18 @@ def compare_checkpoint_with_meta_graph(result: Any, *, seed: int = 0) -> list[Ch
         try:
             saver = tf.compat.v1.train.import_meta_graph(result.meta_path, clear_devices=True)
         except (ValueError, KeyError, tf.errors.OpError) as error:
-            raise ValueError(f"cannot import the .meta graph `{result.meta_path}`: {error}") from error
+            problem = f"cannot import the .meta graph `{result.meta_path}`: {str(error).strip().splitlines()[0]}"
+            return [CheckpointComparison(stack.root, None, problem) for stack in result.stacks]
         if saver is None:
-            raise ValueError(f"the .meta graph `{result.meta_path}` has no Saver and no variables to restore")
+            problem = f"the .meta graph `{result.meta_path}` has no variables to restore the checkpoint into"
+            return [CheckpointComparison(stack.root, None, problem) for stack in result.stacks]
         with tf.compat.v1.Session(graph=graph) as session:
             try:
                 saver.restore(session, result.checkpoint)
             except (ValueError, tf.errors.OpError) as error:
-                raise ValueError(f"cannot restore `{result.checkpoint}` into its .meta graph: "
-                                 f"{str(error).splitlines()[0]}") from error
+                message = getattr(error, "message", str(error)).strip().splitlines()[0]
+                problem = f"cannot restore `{result.checkpoint}` into its .meta graph: {message}"
+                return [CheckpointComparison(stack.root, None, problem) for stack in result.stacks]
             for conversion in result.stacks:
                 driver = conversion.spec.driver if conversion.spec is not None else conversion.model_class
                 if driver != "dynamic_rnn":
