@@ -142,7 +142,19 @@ def analyse(module: cst.Module, scopes, qualified: Callable[[cst.CSTNode], str |
     are class references that must stay the class (``isinstance``, bases), ``display`` prints
     a node for a message.
     """
-    return _Analysis(module, scopes, qualified, kept_references, display).run()
+    analysis = _Analysis(module, scopes, qualified, kept_references, display)
+    try:
+        return analysis.run()
+    except RecursionError:
+        # A data flow deeper than the interpreter's stack: nothing is decided, so every cell
+        # site of the module keeps its compat form (never a half-converted chain).
+        flow = CellFlow()
+        flow.kept = {call for call in analysis.facts.calls if qualified(call.func) is not None}
+        flow.kept |= {call.func for call in flow.kept}
+        flow.kept |= {node for node in analysis.facts.references if qualified(node) in ks.CELLS}
+        flow.blockers = [Blocker(module, "the file's data flow is too deep to trace: no cell of it is converted",
+                                 "port the file by hand, or split its long assignment chains")]
+        return flow
 
 
 # --- the analysis -----------------------------------------------------------------------------
@@ -590,7 +602,7 @@ class _Analysis:
                 union.add(call)
                 for keyword, position, is_list in ks.DRIVER_CELL_ARGUMENTS[helper]:
                     self._consume(call, _argument(call, keyword, position), is_list, union, blocked_roots, module_blockers)
-            elif name is not None and name not in ks.HELPERS and name.startswith("tensorflow."):
+            elif name is not None and name not in ks.HELPERS and name not in ks.CELLS and name.startswith("tensorflow."):
                 # A TensorFlow function the level does not convert (raw_rnn, a contrib decoder or
                 # wrapper...) needs TF1 cells: every cell passed to it stays compat.
                 self._foreign_consumer(call, name, union, blocked_roots)
