@@ -584,3 +584,43 @@ class TestBindings(CodemodTest):
                     return keras_rnn.call_cell(self.cell, x, state)
         """
         self.assertCodemod(before, after)
+
+    def test_rebinding_unpacking_and_lambdas_from_the_corpus(self) -> None:
+        # Idioms of the real-world corpus: one name rebound from a list to its stack, cells
+        # returned as a pair and unpacked, a wrapper built by a lambda.
+        before = """
+            import tensorflow as tf
+            rc = tf.compat.v1.nn.rnn_cell
+            cell = [rc.LSTMCell(4) for i in range(2)]
+            cell = rc.MultiRNNCell(cell)
+            states, last = tf.compat.v1.nn.bidirectional_dynamic_rnn(cell, cell, x, dtype=tf.float32)
+            def build_cells():
+                return rc.GRUCell(4), rc.GRUCell(4)
+            enc_cell, dec_cell = build_cells()
+            enc, _ = tf.compat.v1.nn.dynamic_rnn(enc_cell, x, dtype=tf.float32)
+            dropout = lambda cell, keep: rc.DropoutWrapper(cell, output_keep_prob=keep)
+            dec, _ = tf.compat.v1.nn.dynamic_rnn(dropout(dec_cell, 0.8), x, dtype=tf.float32)
+        """
+        after = HEADER + """
+            cell = [keras.layers.LSTMCell(4) for i in range(2)]
+            cell = keras.layers.StackedRNNCells(cell)
+            states, last = keras_rnn.bidirectional_dynamic_rnn(cell, cell, x, dtype=tf.float32)
+            def build_cells():
+                return keras.layers.GRUCell(4, reset_after=False), keras.layers.GRUCell(4, reset_after=False)
+            enc_cell, dec_cell = build_cells()
+            enc, _ = keras_rnn.dynamic_rnn(enc_cell, x, dtype=tf.float32)
+            dropout = lambda cell, keep: keras_rnn.DropoutWrapper(cell, output_keep_prob=keep)
+            dec, _ = keras_rnn.dynamic_rnn(dropout(dec_cell, 0.8), x, dtype=tf.float32)
+        """
+        self.assertCodemod(before, after)
+
+    def test_a_cell_on_only_some_paths_keeps_its_receiver_and_chain_compat(self) -> None:
+        before = """
+            import tensorflow as tf
+            cell = tf.compat.v1.nn.rnn_cell.GRUCell(4) if use_gru else load_cell()
+            state0 = cell.zero_state(2, tf.float32)
+        """
+        self.assertCodemod(before, before, expected_warnings=[
+            "TFM506 3:10 `cell` holds a TF1 cell here only on some paths (`load_cell()` is not "
+            "traceable on others)",
+        ])
