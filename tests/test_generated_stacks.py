@@ -86,8 +86,8 @@ def stacks(draw) -> Stack:
     around_stack = multi and wrapper != "none" and draw(st.booleans())
     keep_on = ()
     if wrapper.startswith("dropout"):
-        keep_on = draw(st.sampled_from((("output_keep_prob",), ("input_keep_prob",),
-                                        ("input_keep_prob", "output_keep_prob"))))
+        keep_on = draw(st.sampled_from((("output_keep_prob",), ("input_keep_prob",), ("state_keep_prob",),
+                                        ("input_keep_prob", "output_keep_prob", "state_keep_prob"))))
     # TF1's flat state form: BasicLSTMCell(state_is_tuple=False), and MultiRNNCell(state_is_tuple=False)
     # over cells whose states are single matrices (it refuses tuple states).
     flat_allowed = family == "basic_lstm" or (multi and family in ("gru", "basic_rnn"))
@@ -159,7 +159,7 @@ def _wrapped(stack: Stack, names: _Names, cell: str) -> str:
     if stack.wrapper == "residual":
         return f"{names.cells}ResidualWrapper({cell})"
     if stack.wrapper.startswith("dropout"):
-        literal = {"input_keep_prob": "0.9", "output_keep_prob": "0.75"}
+        literal = {"input_keep_prob": "0.9", "output_keep_prob": "0.75", "state_keep_prob": "0.8"}
         keeps = ", ".join(f"{name}={'keep' if stack.wrapper == 'dropout_placeholder' else literal[name]}"
                           for name in stack.keep_on)
         return f"{names.cells}DropoutWrapper({cell}, {keeps})"
@@ -308,6 +308,7 @@ def test_the_draw_covers_every_family_driver_and_state_form() -> None:
     assert {s.lengths is None for s in GENERATED} == {True, False}
     assert {s.state_is_tuple for s in GENERATED} == {True, False}
     assert {s.around_stack for s in GENERATED} == {True, False}
+    assert {name for s in GENERATED for name in s.keep_on} == {"input_keep_prob", "output_keep_prob", "state_keep_prob"}
     assert {s.time_major for s in GENERATED} == {True, False}
     assert {s.zero_state for s in GENERATED} == {True, False}
     assert {s.train for s in GENERATED} == {True, False}

@@ -213,6 +213,32 @@ def test_output_dropout_is_on_without_a_training_flag_with_tf1_structure() -> No
     np.testing.assert_array_equal(dropped_state.c, bare_state.c)
 
 
+def test_dropout_around_a_stack_drops_each_layers_state_as_tf1s_filter_did() -> None:
+    # TF1's DropoutWrapper(MultiRNNCell(...), state_keep_prob=...) applied its state filter to
+    # each layer: an LSTM's h but never its c, a GRU's whole state. The wrapper indexed the
+    # per-layer state lists as if they were tensors (AttributeError, or a mask of shape (1, [w, w])).
+    x, units = _x(8, (8, T, D)), 32
+    stack = keras.layers.StackedRNNCells([keras.layers.LSTMCell(units), keras.layers.GRUCell(units, reset_after=False)])
+    bare_outputs, bare_state = keras_rnn.dynamic_rnn(stack, x)
+    one = tf.constant(1.0)  # a tensor keep probability always runs the masks: fed 1, the identity
+    outputs, state = keras_rnn.dynamic_rnn(
+        keras_rnn.DropoutWrapper(stack, input_keep_prob=one, output_keep_prob=one, state_keep_prob=one), x)
+    np.testing.assert_array_equal(outputs, bare_outputs)
+    np.testing.assert_array_equal(state[0].c, bare_state[0].c)
+    np.testing.assert_array_equal(state[1], bare_state[1])
+    for variational in (False, True):
+        wrapped = keras_rnn.DropoutWrapper(stack, state_keep_prob=tf.Variable(0.5), variational_recurrent=variational)
+        _, dropped = keras_rnn.dynamic_rnn(wrapped, x)
+        h_zeros, gru_zeros = np.asarray(dropped[0].h) == 0, np.asarray(dropped[1]) == 0
+        # 256 values per state at keep 0.5: the fraction dropped is 0.5 +- 0.03 (one sd).
+        assert 0.35 < h_zeros.mean() < 0.65 and 0.35 < gru_zeros.mean() < 0.65
+        assert not np.any(np.asarray(dropped[0].c) == 0)
+        if variational:  # one mask per sequence: every row loses the same units
+            assert (h_zeros == h_zeros[0]).all() and (gru_zeros == gru_zeros[0]).all()
+        else:
+            assert (h_zeros != h_zeros[0]).any()
+
+
 def test_dropout_wrapper_config_and_refusals() -> None:
     wrapper = keras_rnn.DropoutWrapper(keras.layers.GRUCell(3, reset_after=False), output_keep_prob=0.8, seed=1)
     clone = keras_rnn.TF1DropoutWrapper.from_config(wrapper.get_config())

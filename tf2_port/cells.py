@@ -407,11 +407,21 @@ class DropoutWrapperCell(_WrapperCell):
         """Keras' rule: dropout only while training."""
         return bool(training)
 
-    def _dropped_state_indices(self) -> list[int]:
-        count = len(_state_sizes(self.cell))
-        if _is_lstm_like(self.cell) and not self.drop_whole_state:
-            return [0]  # Keras [h, c]: TF1 drops h, never c
-        return list(range(count))
+    def _dropped_states(self) -> list[tuple[tuple[int, ...], int]]:
+        """``(path into the Keras states, width)`` of each state tensor TF1's default filter
+        drops. Around a stack (TF1: ``DropoutWrapper(MultiRNNCell(...))``) the states are one
+        list per layer, and the filter applies to each layer."""
+        inner = _unwrap(self.cell)
+        if isinstance(inner, keras.layers.StackedRNNCells):
+            return [((layer_index, *path), width) for layer_index, layer in enumerate(inner.cells)
+                    for path, width in self._dropped_states_of(layer)]
+        return self._dropped_states_of(self.cell)
+
+    def _dropped_states_of(self, cell: Any) -> list[tuple[tuple[int, ...], int]]:
+        sizes = _state_sizes(cell)
+        if _is_lstm_like(cell) and not self.drop_whole_state:
+            return [((0,), sizes[0])]  # Keras [h, c]: TF1 drops h, never c
+        return [((index,), size) for index, size in enumerate(sizes)]
 
     def _draw_mask(self, shape: Any, keep_prob: float, dtype: Any) -> Any:
         # TF1: x / keep * floor(keep + uniform) — a kept unit is scaled by 1/keep.
@@ -427,9 +437,8 @@ class DropoutWrapperCell(_WrapperCell):
         if self._drops(self.output_keep_prob):
             masks["output"] = self._draw_mask((1, self.output_size), self.output_keep_prob, dtype)
         if self._drops(self.state_keep_prob):
-            sizes = _state_sizes(self.cell)
-            for index in self._dropped_state_indices():
-                masks[f"state_{index}"] = self._draw_mask((1, sizes[index]), self.state_keep_prob, dtype)
+            for path, width in self._dropped_states():
+                masks[_state_mask_name(path)] = self._draw_mask((1, width), self.state_keep_prob, dtype)
         return masks
 
     def get_dropout_mask(self, step_input: Any) -> Any:
@@ -459,8 +468,10 @@ class DropoutWrapperCell(_WrapperCell):
             inputs = self._dropout(inputs, self.input_keep_prob, "input", masks)
         output, new_states = self._call_cell(inputs, states, training)
         if self._drops(self.state_keep_prob):
-            for index in self._dropped_state_indices():
-                new_states[index] = self._dropout(new_states[index], self.state_keep_prob, f"state_{index}", masks)
+            for path, _ in self._dropped_states():
+                name = _state_mask_name(path)
+                new_states = _replace_state(
+                    new_states, path, lambda state: self._dropout(state, self.state_keep_prob, name, masks))
         if self._drops(self.output_keep_prob):
             output = self._dropout(output, self.output_keep_prob, "output", masks)
         return output, new_states
@@ -475,6 +486,20 @@ class DropoutWrapperCell(_WrapperCell):
             "seed": self.seed,
         }
         return {**super().get_config(), **config}
+
+
+def _state_mask_name(path: tuple[int, ...]) -> str:
+    return "state_" + "_".join(str(index) for index in path)
+
+
+def _replace_state(states: Any, path: tuple[int, ...], replace: Any) -> Any:
+    """``states`` (lists, nested per layer) with the tensor at ``path`` replaced."""
+    if not isinstance(states, (list, tuple)):  # one tensor where Keras allows a one-tensor list
+        return replace(states)
+    states = list(states)
+    head, *rest = path
+    states[head] = _replace_state(states[head], tuple(rest), replace) if rest else replace(states[head])
+    return states
 
 
 __all__ = ["DropoutWrapperCell", "ResidualCell", "TF1LSTMCell"]
