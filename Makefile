@@ -3,16 +3,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-tf-dev-backends
+STAMP := $(VENV)/.installed-tf-reference-dev-backends
 
 .PHONY: test demo install clean chromium bench
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[tf,dev,backends]'
+	$(PY) -m pip install --quiet -e '.[tf,reference,dev,backends]'
 	touch $(STAMP)
 
 test: $(STAMP) chromium

@@ -5,7 +5,8 @@
     write_html("examples.html")    -> one self-contained static page with every pair
 
 Pure Python (rich, pygments): no TensorFlow import, like the rest of ``migrate``. The measured
-figures come from ``examples/results.json``, written by ``python examples/measure.py``.
+figures come from ``examples/results.json``, written by ``python examples/measure.py``. An
+installed wheel carries ``examples/`` as the package ``migrate._bundled_examples`` (setup.py).
 
 Alignment. Each side marks its steps with comment lines ``# [name] ...`` (``# [cells]``,
 ``# [weights]``, ``# [forward]``...). The two lists of step names are matched with difflib
@@ -21,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import html
+import importlib.resources
 import io
 import json
 import re
@@ -34,7 +36,23 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+# The wheel carries the repository's examples/ folder as this package (setup.py maps it);
+# an editable install maps the same name onto examples/ itself.
+BUNDLED_EXAMPLES_PACKAGE = "migrate._bundled_examples"
+SOURCE_TREE_EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _examples_dir() -> Path:
+    """The installed examples, or the source tree's when the project runs uninstalled."""
+    try:
+        bundled = importlib.resources.files(BUNDLED_EXAMPLES_PACKAGE)
+    except ModuleNotFoundError:  # a checkout on PYTHONPATH: examples/ sits beside migrate/
+        return SOURCE_TREE_EXAMPLES_DIR
+    # A wheel installs into a folder, never a zip, so the resource is a real path.
+    return Path(str(bundled))
+
+
+EXAMPLES_DIR = _examples_dir()
 # (left file, right file, left label, right label) in order of preference.
 SIDE_FILES = (
     ("tf1.py", "keras.py", "TF1 (tf.compat.v1, legacy cells)", "Keras 3"),
@@ -183,7 +201,7 @@ def render_pair(name: str, width: int | None = None, color: bool = True,
         name: an example folder name (see ``list_examples``).
         width: terminal width in characters; None uses 160.
         color: ANSI colours (syntax highlighting); False gives plain text.
-        directory: the examples folder; None uses the repository's ``examples/``.
+        directory: the examples folder; None uses the installed examples (``EXAMPLES_DIR``).
 
     Returns:
         The rendered text, ending with the measured max |diff|.

@@ -12,7 +12,7 @@ import sys
 import keras
 import numpy as np
 
-import tf2_port  # noqa: F401  (registers the custom layers)
+import tf2_port.checkpoint  # noqa: F401  (registers StackPort and the cells its .keras files name)
 
 
 def main(model_path, io_path):
