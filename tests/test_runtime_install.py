@@ -54,7 +54,7 @@ RUNTIME_FIXTURE = "peephole_projection_frames.py"
 # left by earlier builds there cannot leak removed files into the wheel.
 PACKAGING_INPUTS = ("pyproject.toml", "setup.py", "README.md", "tf1_reference", "tf2_port", "migrate", "examples")
 
-INSTALL_TIMEOUT = 1200  # wheel[tf] with TensorFlow in pip's cache: ~50 s on 2 cores; a cold download takes longer
+INSTALL_TIMEOUT = 1200  # wheel[tf], TensorFlow in pip's cache: 50-90 s on 2 shared cores; a cold download takes longer
 
 
 def _child_env() -> dict[str, str]:
