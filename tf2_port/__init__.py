@@ -15,7 +15,6 @@ that this project wrote, import ``tf2_port.checkpoint`` (``StackPort``,
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Any
 
 # Public name -> the module that defines it.
@@ -44,8 +43,14 @@ def __getattr__(name: str) -> Any:
         return value
     # The package used to import checkpoint, build, cells and state eagerly, so code that
     # did `import tf2_port` and then used `tf2_port.checkpoint...` keeps working.
-    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
-        return importlib.import_module(f"{__name__}.{name}")
+    # Imported, not probed with find_spec first: a probe would be a second lookup that import
+    # hooks (prove's patch of keras_rnn, for one) see as the import itself.
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise  # the submodule exists but something it imports is missing
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

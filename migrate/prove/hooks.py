@@ -589,16 +589,25 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != self.name:
             return None
-        sys.meta_path.remove(self)  # find the real spec, then wrap its loader
-        spec = importlib.util.find_spec(fullname)
+        # Find the real spec without this finder, then wrap its loader. The finder stays in
+        # place until the module has actually run: a lookup that only probes (find_spec
+        # without an import) must not use it up.
+        index = sys.meta_path.index(self)
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            sys.meta_path.insert(index, self)
         if spec is None or spec.loader is None:
             return spec
-        loader, patch = spec.loader, self.patch
+        loader, patch, finder = spec.loader, self.patch, self
         original = loader.exec_module
 
         def exec_module(module):
             original(module)
             patch(module)
+            if finder in sys.meta_path:
+                sys.meta_path.remove(finder)
 
         loader.exec_module = exec_module
         return spec
