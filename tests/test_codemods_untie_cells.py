@@ -130,6 +130,17 @@ class TestUntieCells(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_a_stack_it_cannot_see_through_an_alias_keeps_its_cell_statement(self) -> None:
+        # Found by the generated stacks of issue 14: the chain was planned (and its statement
+        # removed) before the site was judged not a stack, so `[lstm] * 2` read a deleted name.
+        before = """
+            import tensorflow as tf
+            rnn_cell = tf.nn.rnn_cell
+            lstm = rnn_cell.BasicLSTMCell(3)
+            cell = rnn_cell.MultiRNNCell([lstm] * 2)
+        """
+        self.assertCodemod(before, before)
+
     def test_tabs_are_kept(self) -> None:
         before = "import tensorflow as tf\ndef f(n):\n\tc = tf.contrib.rnn.GRUCell(n)\n\tc = tf.contrib.rnn.DropoutWrapper(c)\n\treturn tf.contrib.rnn.MultiRNNCell([c] * 2)\n"
         after = "import tensorflow as tf\ndef f(n):\n\tdef make_c():\n\t\tc = tf.contrib.rnn.GRUCell(n)\n\t\tc = tf.contrib.rnn.DropoutWrapper(c)\n\t\treturn c\n\treturn tf.contrib.rnn.MultiRNNCell([make_c() for _ in range(2)])\n"

@@ -97,6 +97,11 @@ class UntieCellsCommand(TFCodemod):
                 continue
             if not in_stack and not self._builds_cell(chain):
                 continue
+            # Registered only now: a chain planned for a site that is then not untied must
+            # not have its statements removed (its list would read a deleted name).
+            for statement_ in chain.statements:
+                self._chains[statement_] = chain
+            self._carried[chain.use_statement] = chain
             self._sites[site] = _Site(site, chain, list_on_left)
 
     # --- planning ------------------------------------------------------------------------
@@ -188,9 +193,6 @@ class UntieCellsCommand(TFCodemod):
         plan = _Chain(chain, name, factor, remove, use_statement=block.body[use_index])
         if factor:
             plan.function = self._function_name(name, element)
-        for statement_ in chain:
-            self._chains[statement_] = plan
-        self._carried[plan.use_statement] = plan
         return plan, ""
 
     def _removable(self, chain, targets, name, block, use_index, factor) -> bool:
