@@ -643,7 +643,9 @@ class _Analysis:
             flow.blockers = list({id(b): b for b in blocked_roots.values()}.values())
             flow.kept = {node for node in union.nodes() if union.find(node) in {union.find(r) for r in blocked_roots}}
         for node in list(flow.kept):
-            if isinstance(node, cst.Call):
+            if isinstance(node, cst.Call) and ks.HELPERS.get(self.qualified(node.func) or "") in ks.LEGACY_CELL_HELPERS:
+                flow.kept.discard(node)  # converted anyway: keras_rnn runs TF1 cells there as TF1 did
+            elif isinstance(node, cst.Call):
                 flow.kept.add(node.func)
         flow.cells = {receiver for receiver, value in receivers
                       if value and all(isinstance(atom, Cell) for atom in value)

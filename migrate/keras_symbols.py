@@ -84,6 +84,10 @@ DRIVER_CELL_ARGUMENTS = {
     "basic_rnn_seq2seq": (("cell", 2, False),),
 }
 
+# Cell helpers with no TensorFlow 2 home whose keras_rnn form also runs a TF1 cell exactly as
+# TF1 did: a chain left at compat (TFM506) still has its call converted, or it could not run.
+LEGACY_CELL_HELPERS = frozenset({"rnn_decoder"})
+
 # Other tf.layers functions -> keras_rnn.functional_layer("<kind>", ...) (same arguments after
 # the kind); keras_rnn.FUNCTIONAL_LAYERS names their Keras 3 classes. batch_normalization is not
 # here on purpose: its moving-average updates ran through TF1's UPDATE_OPS collection, which

@@ -65,6 +65,24 @@ lstm = tf.nn.rnn_cell.BasicLSTMCell(3)
 plain, plain_state = tf.nn.dynamic_rnn(lstm, x, dtype=tf.float32, scope="plain")
 FETCHES = [mixed, mixed_state, plain, plain_state]
 """ + FEED,
+    # A chain left TF1 (a custom cell in the stack) under legacy_seq2seq.rnn_decoder, which has
+    # no TensorFlow 2 home: the call still goes to keras_rnn, which runs TF1 cells as TF1 did.
+    "custom_cell_decoder.py": HEADER + """
+class Halving(tf.nn.rnn_cell.RNNCell):
+    @property
+    def state_size(self):
+        return 3
+    @property
+    def output_size(self):
+        return 3
+    def __call__(self, inputs, state, scope=None):
+        out = 0.5 * tf.tanh(inputs[:, :3] + state)
+        return out, out
+stack = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.GRUCell(3), Halving()])
+steps = tf.unstack(x, axis=1)
+outputs, state = tf.contrib.legacy_seq2seq.rnn_decoder(steps, stack.zero_state(2, tf.float32), stack)
+FETCHES = [outputs, state]
+""" + FEED,
     # A stack wrapped by DeviceWrapper (no keras-level conversion): all of it stays TF1.
     "device_wrapper.py": HEADER + """
 stack = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.GRUCell(4) for _ in range(2)])
@@ -100,6 +118,7 @@ EXPECTED = {
     "own_zero_state.py": ("keras.layers.GRUCell", 0),
     "custom_cell_stack.py": ("keras.layers.LSTMCell", 1),
     "device_wrapper.py": (None, 1),
+    "custom_cell_decoder.py": ("keras_rnn.rnn_decoder(", 1),
     "attribute_holder.py": ("keras.layers.StackedRNNCells", 0),
     "untraceable.py": (None, 1),
 }

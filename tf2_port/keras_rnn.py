@@ -574,6 +574,8 @@ def rnn_decoder(
     With ``loop_function``, steps after the first take ``loop_function(previous_output, i)``
     instead of the given input (the sampling decoder).
     """
+    if not isinstance(cell, keras.layers.Layer):
+        return _legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope)
     state = initial_state
     outputs: list[Any] = []
     previous = None
@@ -584,6 +586,26 @@ def rnn_decoder(
             if loop_function is not None and previous is not None:
                 step_input = loop_function(previous, step)
             output, state = call_cell(cell, step_input, state)
+            outputs.append(output)
+            if loop_function is not None:
+                previous = output
+    return outputs, state
+
+
+def _legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope):
+    """TF1's own loop, for a cell the keras level left TF1 (a chain it could not convert whole,
+    TFM506): ``legacy_seq2seq`` has no TensorFlow 2 home, so its call is this module's either way."""
+    with tf.compat.v1.variable_scope(scope or "rnn_decoder"):
+        state = initial_state
+        outputs: list[Any] = []
+        previous = None
+        for step, step_input in enumerate(decoder_inputs):
+            if loop_function is not None and previous is not None:
+                with tf.compat.v1.variable_scope("loop_function", reuse=True):
+                    step_input = loop_function(previous, step)
+            if step > 0:
+                tf.compat.v1.get_variable_scope().reuse_variables()
+            output, state = cell(step_input, state)
             outputs.append(output)
             if loop_function is not None:
                 previous = output
