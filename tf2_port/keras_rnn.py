@@ -594,7 +594,9 @@ def rnn_decoder(
 
 def _legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope):
     """TF1's own loop, for a cell the keras level left TF1 (a chain it could not convert whole,
-    TFM506): ``legacy_seq2seq`` has no TensorFlow 2 home, so its call is this module's either way."""
+    TFM506): ``legacy_seq2seq`` has no TensorFlow 2 home, so its call is this module's either way.
+    ``migrate.prove.reference_shims.rnn_decoder`` is the same loop on purpose: prove's reference
+    run must not execute the runtime it judges."""
     with tf.compat.v1.variable_scope(scope or "rnn_decoder"):
         state = initial_state
         outputs: list[Any] = []
