@@ -63,10 +63,9 @@ class Foreign:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Function:
-    """One of the module's functions, methods (``bound``: called through an object) or lambdas."""
+    """One of the module's functions, methods or lambdas: calling it gives what it returns."""
 
     node: cst.CSTNode
-    bound: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -416,8 +415,7 @@ class _Analysis:
         target = referent.node
         result: set = set()
         if isinstance(target, cst.FunctionDef):
-            owner = self.facts.parent.get(self.facts.parent.get(target))
-            return {Function(target, bound=isinstance(owner, cst.ClassDef) and not _is_static(target))}
+            return {Function(target)}
         if isinstance(target, cst.ClassDef):
             return {self._class(target)}
         if isinstance(target, cst.Param):
@@ -469,7 +467,7 @@ class _Analysis:
                 return {Unknown(node)}
             method = self.facts.methods.get((owner.node, node.attr.value))
             if method is not None:
-                result.add(Function(method, bound=not _is_static(method)))
+                result.add(Function(method))
                 continue
             assigned = self.facts.attribute_values.get((owner.node, node.attr.value))
             if not assigned:
