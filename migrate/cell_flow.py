@@ -292,6 +292,13 @@ class _Facts(cst.CSTVisitor):
         self.references.append(node)
 
 
+def _decorators(function: cst.CSTNode) -> set[str]:
+    """The decorators of a function, as written (``property``, ``tf.function``...)."""
+    if not isinstance(function, cst.FunctionDef):
+        return set()
+    return {cst.Module(body=[]).code_for_node(decorator.decorator) for decorator in function.decorators}
+
+
 def _is_static(function: cst.FunctionDef) -> bool:
     return any(
         isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod")
@@ -466,6 +473,11 @@ class _Analysis:
             if not isinstance(owner, Instance):
                 return {Unknown(node)}
             method = self.facts.methods.get((owner.node, node.attr.value))
+            if method is not None and _decorators(method) == {"property"}:
+                # `@property def cell(self): return self._cell`: reading it runs it
+                for returned in self.facts.returns.get(method, ()):
+                    result |= self.value(returned)
+                continue
             if method is not None:
                 result.add(Function(method))
                 continue
@@ -504,8 +516,9 @@ class _Analysis:
             elif isinstance(atom, Foreign) and atom.is_class:
                 result.add(Foreign(node, f"a {atom.what}"))
             elif isinstance(atom, Function):
-                if atom.node in self.facts.generators:
-                    result.add(Unknown(node))
+                if atom.node in self.facts.generators or _decorators(atom.node) - {"staticmethod"}:
+                    result.add(Unknown(node))  # a generator, or a decorator that may change the result
+                    continue
                 for returned in self.facts.returns.get(atom.node, ()):
                     result |= self.value(returned)
                 if not self.facts.returns.get(atom.node):

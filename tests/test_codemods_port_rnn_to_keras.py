@@ -624,3 +624,28 @@ class TestBindings(CodemodTest):
             "TFM506 3:10 `cell` holds a TF1 cell here only on some paths (`load_cell()` is not "
             "traceable on others)",
         ])
+
+    def test_a_property_returning_the_cell_holds_the_cell(self) -> None:
+        # The PTB model's idiom: the stack behind a @property, read in another method.
+        before = """
+            import tensorflow as tf
+            class Model:
+                def __init__(self):
+                    self._cell = tf.compat.v1.nn.rnn_cell.GRUCell(4)
+                @property
+                def cell(self):
+                    return self._cell
+                def initial(self, batch):
+                    return self.cell.zero_state(batch, tf.float32)
+        """
+        after = HEADER + """
+            class Model:
+                def __init__(self):
+                    self._cell = keras.layers.GRUCell(4, reset_after=False)
+                @property
+                def cell(self):
+                    return self._cell
+                def initial(self, batch):
+                    return keras_rnn.zero_state(self.cell, batch, tf.float32)
+        """
+        self.assertCodemod(before, after)
