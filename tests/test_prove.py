@@ -293,18 +293,20 @@ def fault():
 
 
 def patch(module):
-    to_keras, to_tf1 = module._single_to_keras, module._single_to_tf1
+    # The swap is injected where the drivers look it up: the globals of the package's states module.
+    structure = module.states
+    to_keras, to_tf1 = structure._single_to_keras, structure._single_to_tf1
     variable_assignments = module.tf1_variable_assignments
     dynamic_rnn = module.dynamic_rnn
 
     def no_swap_to_keras(cell, state, flat):
-        if fault() == "swap_c_h.py" and module._is_lstm_like(cell) and not flat and not module.tf.is_tensor(state):
+        if fault() == "swap_c_h.py" and structure._is_lstm_like(cell) and not flat and not structure.tf.is_tensor(state):
             return list(state)  # (c, h) handed over as if it were [h, c]
         return to_keras(cell, state, flat)
 
     def no_swap_to_tf1(cell, states, flat):
-        if fault() == "swap_c_h.py" and module._is_lstm_like(cell) and not flat:
-            return module.LSTMStateTuple(*states)
+        if fault() == "swap_c_h.py" and structure._is_lstm_like(cell) and not flat:
+            return structure.LSTMStateTuple(*states)
         return to_tf1(cell, states, flat)
 
     def drop_one(*args, **kwargs):
@@ -318,7 +320,7 @@ def patch(module):
             raise RuntimeError("injected: the candidate's driver is broken")
         return dynamic_rnn(*args, **kwargs)
 
-    module._single_to_keras, module._single_to_tf1 = no_swap_to_keras, no_swap_to_tf1
+    structure._single_to_keras, structure._single_to_tf1 = no_swap_to_keras, no_swap_to_tf1
     module.tf1_variable_assignments = drop_one
     module.dynamic_rnn = broken_driver
 
