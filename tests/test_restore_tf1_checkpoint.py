@@ -13,6 +13,7 @@ checkpoints in-process with plain variables of TF1's names.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -200,8 +201,10 @@ def test_an_optimizer_slot_missing_from_the_checkpoint_is_named(tmp_path) -> Non
         with pytest.raises(ValueError, match="expected a checkpoint value for beta1_power; closest checkpoint names: none") as raised:
             keras_rnn.restore_tf1_checkpoint(session, path, forget_biases={"rnn/lstm_cell": 1.0})
     message = str(raised.value)
-    assert "no value either for 7 more: beta2_power, rnn/lstm_cell/kernel/Adam, " in message, message
-    assert "rnn/lstm_cell/recurrent_kernel/Adam" in message, message
+    # Graph names carry Keras' process-wide layer counters (rnn_38/lstm_cell_22 after other
+    # tests built RNNs), so the suffixes are left open.
+    assert re.search(r"no value either for 7 more: beta2_power, rnn(_\d+)?/lstm_cell(_\d+)?/kernel/Adam, ", message), message
+    assert re.search(r"rnn(_\d+)?/lstm_cell(_\d+)?/recurrent_kernel/Adam", message), message
 
 
 def test_conv2d_and_embed_sequence_load_by_their_tf1_names(tmp_path) -> None:
