@@ -38,8 +38,9 @@ from migrate import keras_symbols as ks
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Cell:
-    """A cell the level converts, identified by its origin: the constructor (or wrapper /
-    stack) call, or the class reference whose calls build it (``cell_fn = rnn.LSTMCell``)."""
+    """A cell the level converts (or a ``tf.keras`` cell, which the keras_rnn drivers run as it
+    is), identified by its origin: the constructor (or wrapper / stack) call, or the class
+    reference whose calls build it (``cell_fn = rnn.LSTMCell``)."""
 
     origin: cst.CSTNode
 
@@ -399,7 +400,7 @@ class _Analysis:
         return elements
 
     def _tensorflow_name(self, node: cst.CSTNode, name: str) -> Iterable:
-        if name in ks.CELLS:
+        if name in ks.CELLS or name in ks.KERAS_CELLS:
             return {CellClass(node)}
         if name.startswith(FOREIGN_CELL_MODULES) and ks.HELPERS.get(name) not in CELL_WRAPPERS and name not in ks.HELPERS:
             return {Foreign(node, ks.display(name), is_class=True)}
@@ -501,7 +502,7 @@ class _Analysis:
     def _call(self, node: cst.Call) -> Iterable:
         name = self.qualified(node.func)
         if name is not None:
-            if name in ks.CELLS or ks.HELPERS.get(name) in CELL_WRAPPERS:
+            if name in ks.CELLS or name in ks.KERAS_CELLS or ks.HELPERS.get(name) in CELL_WRAPPERS:
                 return {Cell(node)}
             if name.startswith(FOREIGN_CELL_MODULES) and name not in ks.HELPERS:
                 return {Foreign(node, f"a {ks.display(name)}")}

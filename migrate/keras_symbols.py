@@ -20,6 +20,15 @@ CELLS = {
     "tensorflow.nn.rnn_cell.MultiRNNCell": ("keras.layers.StackedRNNCells", "stack"),
 }
 
+# tf.keras cells a TF1 script may already use inside a TF1 driver: Keras cells, which the
+# keras_rnn drivers run as they are (nothing to convert; they join a chain like a converted cell).
+KERAS_CELLS = frozenset({
+    "tensorflow.keras.layers.SimpleRNNCell",
+    "tensorflow.keras.layers.GRUCell",
+    "tensorflow.keras.layers.LSTMCell",
+    "tensorflow.keras.layers.StackedRNNCells",
+})
+
 # TF1 signatures (positional order) of the cells, to read positional arguments by name.
 CELL_PARAMETERS = {
     "tensorflow.nn.rnn_cell.BasicLSTMCell": (
