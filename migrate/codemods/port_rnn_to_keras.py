@@ -75,7 +75,7 @@ class PortRNNToKerasCommand(TFCodemod):
         self._imports = import_map(module.code)
         self._scopes = None
         self._aliases: dict[str, str] = {}
-        collector = _CellNames(self, self._aliases)
+        collector = _FirstLook(self, self._aliases)
         self._not_accesses = collector.not_accesses  # filled by the walk, read by qualified()
         self._called = collector.called
         self._kept_references = collector.kept_references
@@ -216,7 +216,7 @@ class PortRNNToKerasCommand(TFCodemod):
                 func=_attribute(f"{HELPER}.{ks.CELL_METHODS[func.attr.value]}"),
                 args=[cst.Arg(func.value), *updated_node.args],
             )
-        if original_node.func in self._flow.cells and _is_cell_step(original_node):
+        if original_node.func in self._flow.cells:  # a direct step, cell(inputs, state): cell_flow checked its form
             self._note_helper(original_node)
             return updated_node.with_changes(
                 func=_attribute(f"{HELPER}.call_cell"),
@@ -371,7 +371,7 @@ class PortRNNToKerasCommand(TFCodemod):
         self.report(node, code, message, suggestion)
 
 
-class _CellNames(cst.CSTVisitor):
+class _FirstLook(cst.CSTVisitor):
     """First look at the module: module aliases held in variables, class references that must
     stay classes, and whether it uses cells or helpers at all."""
 
@@ -485,13 +485,6 @@ def _comma() -> cst.Comma:
 
 def _has_star(call: cst.Call) -> bool:
     return any(arg.star for arg in call.args)
-
-
-def _is_cell_step(call: cst.Call) -> bool:
-    """``cell(inputs, state)`` or ``cell(inputs, state, scope=...)``."""
-    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
-    return len(positional) == 2 and keywords <= {"scope"} and not _has_star(call)
 
 
 def _bind(call: cst.Call, parameters: tuple[str, ...]) -> dict[str, cst.BaseExpression] | None:
