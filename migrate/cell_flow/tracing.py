@@ -1,320 +1,28 @@
-"""Which expressions provably hold TF1 cells: the keras level's binding analysis.
-
-The keras level turns a call into a cell, state or driver operation only when the value it acts
-on provably comes from a TF1 cell constructor, and converts a chain (constructors -> wrappers ->
-stacks -> drivers, ``zero_state``, direct cell steps) only when every cell that reaches any of
-its sites converts: all or nothing. This module decides that, before the rewrite, from the
-bindings libcst's scope analysis gives and a small local data flow:
-
-- assignments (several bindings of one name are a union: the analysis is not flow-sensitive,
-  which only ever joins more sites into one chain), ``for`` and comprehension targets,
-  ``list.append`` / ``extend`` / ``+=`` on a list name;
-- list and tuple literals, comprehensions, ``[cell] * n``, subscripts of such lists;
-- returns of the module's own functions, methods and lambdas;
-- ``self.attr`` assigned in any method of a class and read in another;
-- function parameters, only when every call site of the function is a direct call and passes
-  a traceable value.
-
-Anything else is *unknown*. A chain reached by something the level does not convert (a custom
-``RNNCell`` subclass, ``OutputProjectionWrapper``...) stays at its compat form; a driver, wrapper
-or stack reached by an unknown value keeps the whole module's cells compat (a converted cell
-could reach it along the path the analysis cannot see). Either way the blocking site gets an
-error finding (TFM506) naming it and saying what a person must do.
-"""
+"""The evaluation of expressions to abstract values, and the chains judged all or nothing."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import libcst as cst
-from libcst.metadata import Access, Assignment, BaseAssignment, ScopeProvider
+from libcst.metadata import Access, Assignment, BaseAssignment
 
 from migrate import keras_symbols as ks
-
-# --- abstract values -------------------------------------------------------------------------
-# A value is a frozenset of atoms: every thing the expression may hold at run time.
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Cell:
-    """A cell the level converts (or a ``tf.keras`` cell, which the keras_rnn drivers run as it
-    is), identified by its origin: the constructor (or wrapper / stack) call, or the class
-    reference whose calls build it (``cell_fn = rnn.LSTMCell``)."""
-
-    origin: cst.CSTNode
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class CellClass:
-    """A convertible TF1 cell class used as a value."""
-
-    reference: cst.CSTNode
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Foreign:
-    """A TF1 cell-like value the level does not convert (another legacy cell or wrapper, a
-    class deriving from a TF1 cell), or a class producing one."""
-
-    node: cst.CSTNode
-    what: str
-    is_class: bool = False
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Function:
-    """One of the module's functions, methods or lambdas: calling it gives what it returns."""
-
-    node: cst.CSTNode
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class ModuleClass:
-    """A plain class of the module (no TF1 cell among its bases)."""
-
-    node: cst.ClassDef
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Instance:
-    """An object of a plain class of the module: provably not a TF1 cell."""
-
-    node: cst.ClassDef
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Sequence:
-    """A list or tuple; ``elements`` is the union of what its items may hold."""
-
-    elements: frozenset
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Unknown:
-    """A value the analysis cannot trace (a parameter of an unknown caller, an import...)."""
-
-    node: cst.CSTNode
-
-
-# Provably not a cell: numbers, strings, TensorFlow tensors and functions, None.
-NOT_A_CELL = frozenset({"not-a-cell"})
-
-# Modules whose classes are TF1 cells or wrappers: a name there that is not in ks.CELLS or a
-# converted wrapper is a cell the keras level leaves alone.
-FOREIGN_CELL_MODULES = (
-    "tensorflow.nn.rnn_cell.",
-    "tensorflow.contrib.rnn.",
-    "tensorflow.contrib.seq2seq.",
-    "tensorflow.contrib.cudnn_rnn.",
-    "tensorflow.contrib.grid_rnn.",
+from migrate.cell_flow.facts import STARRED, Facts, call_argument, decorators, is_cell_step, is_static
+from migrate.cell_flow.values import (
+    CELL_WRAPPERS, FOREIGN_CELL_MODULES, NOT_A_CELL, Blocker, Cell, CellClass, CellFlow, Foreign,
+    Function, Instance, ModuleClass, Sequence, UnionFind, Unknown,
 )
 
-CELL_WRAPPERS = ("DropoutWrapper", "ResidualWrapper")
 
-
-@dataclasses.dataclass
-class Blocker:
-    node: cst.CSTNode
-    message: str
-    suggestion: str
-
-
-@dataclasses.dataclass
-class CellFlow:
-    """The analysis' answer for one module (every node an original node of it)."""
-
-    # Sites kept at their compat form: constructor / wrapper / stack / driver calls, their
-    # callee expressions, and class references.
-    kept: set = dataclasses.field(default_factory=set)
-    # Receivers provably holding converted cells: ``X`` of ``X.zero_state(...)``,
-    # ``X.state_size`` and of a direct step ``X(inputs, state)``.
-    cells: set = dataclasses.field(default_factory=set)
-    blockers: list = dataclasses.field(default_factory=list)
-
-
-def analyse(module: cst.Module, scopes, qualified: Callable[[cst.CSTNode], str | None],
-            kept_references: set, display: Callable[[cst.CSTNode], str]) -> CellFlow:
-    """Decide, for ``module``, which cell sites convert and which receivers hold converted cells.
-
-    ``scopes`` is libcst's ScopeProvider mapping, ``qualified`` gives the normalised
-    ``tensorflow...`` name of a Name / Attribute node (None for others), ``kept_references``
-    are class references that must stay the class (``isinstance``, bases), ``display`` prints
-    a node for a message.
-    """
-    analysis = _Analysis(module, scopes, qualified, kept_references, display)
-    try:
-        return analysis.run()
-    except RecursionError:
-        # A data flow deeper than the interpreter's stack: nothing is decided, so every cell
-        # site of the module keeps its compat form (never a half-converted chain).
-        flow = CellFlow()
-        flow.kept = {call for call in analysis.facts.calls if qualified(call.func) is not None}
-        flow.kept |= {call.func for call in flow.kept}
-        flow.kept |= {node for node in analysis.facts.references if qualified(node) in ks.CELLS}
-        flow.blockers = [Blocker(module, "the file's data flow is too deep to trace: no cell of it is converted",
-                                 "port the file by hand, or split its long assignment chains")]
-        return flow
-
-
-# --- the analysis -----------------------------------------------------------------------------
-
-
-class _Facts(cst.CSTVisitor):
-    """One walk collecting what the evaluation needs: parents, binding values, appends,
-    ``self.attr`` assignments per class, returns per function, the sites to judge."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parent: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.binding_value: dict[cst.CSTNode, tuple[str, cst.CSTNode | None]] = {}
-        self.appended: dict[cst.CSTNode, list[tuple[str, cst.CSTNode]]] = {}  # Name access -> items
-        self.attribute_values: dict[tuple[cst.ClassDef, str], list[tuple[str, cst.CSTNode]]] = {}
-        self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
-        # `model.cell = V` on a name that is not a method's self: (the name's node, attr, V)
-        self.object_attributes: list[tuple[cst.Name, str, cst.CSTNode]] = []
-        self.returns: dict[cst.CSTNode, list[cst.CSTNode | None]] = {}
-        self.generators: set[cst.CSTNode] = set()
-        self.calls: list[cst.Call] = []
-        self.attributes: list[cst.Attribute] = []
-        self.references: list[cst.CSTNode] = []
-        self._functions: list[cst.CSTNode] = []
-        self._classes: list[cst.ClassDef | None] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        for child in node.children:
-            self.parent[child] = node
-        return super().on_visit(node)
-
-    # functions and classes
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        owner = self._classes[-1] if self._classes else None
-        if owner is not None and self.parent.get(self.parent.get(node)) is owner:
-            self.methods[(owner, node.name.value)] = node
-        self._functions.append(node)
-        self._classes.append(None)
-        self.returns.setdefault(node, [])
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.pop()
-        self._classes.pop()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.returns[node] = [node.body]
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes.append(node)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes.pop()
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if self._functions:
-            self.returns[self._functions[-1]].append(node.value)
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        if self._functions:
-            self.generators.add(self._functions[-1])
-
-    # bindings
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._bind(target.target, "value", node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._bind(node.target, "value", node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.operator, cst.AddAssign):
-            self._bind(node.target, "items", node.value)
-        else:
-            self._bind(node.target, "unknown", node.value)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._bind(node.target, "element", node.iter)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind(node.target, "element", node.iter)
-
-    def _bind(self, target: cst.BaseExpression, kind: str, value: cst.CSTNode | None) -> None:
-        if isinstance(target, cst.Name):
-            self.binding_value[target] = (kind, value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            items = value.elements if kind == "value" and isinstance(value, (cst.Tuple, cst.List)) else None
-            for index, element in enumerate(target.elements):
-                if items is not None and len(items) == len(target.elements) and not isinstance(element, cst.StarredElement):
-                    self._bind(element.value, "value", items[index].value)
-                elif isinstance(element, cst.StarredElement):
-                    self._bind(element.value, "items" if kind == "value" else "unknown", value)
-                else:
-                    # `a, b = f()`: each target may hold any element of what f returns
-                    self._bind(element.value, "element" if kind == "value" else "unknown", value)
-        elif isinstance(target, cst.Attribute) and self._self_name(target.value) is not None:
-            owner = self._self_name(target.value)
-            self.attribute_values.setdefault((owner, target.attr.value), []).append((kind, value))
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and kind == "value":
-            self.object_attributes.append((target.value, target.attr.value, value))
-
-    def _self_name(self, node: cst.CSTNode) -> cst.ClassDef | None:
-        """The class whose method this is, when ``node`` is that method's first parameter."""
-        if not isinstance(node, cst.Name) or not self._functions:
-            return None
-        function = self._functions[-1]
-        if not isinstance(function, cst.FunctionDef):
-            return None
-        owner = self.parent.get(self.parent.get(function))
-        if not isinstance(owner, cst.ClassDef) or not function.params.params:
-            return None
-        if function.params.params[0].name.value != node.value or _is_static(function):
-            return None
-        return owner
-
-    # sites and appends
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert") and node.args:
-            kind = "items" if func.attr.value == "extend" else "value"
-            item = node.args[-1].value
-            if isinstance(func.value, cst.Name):
-                self.appended.setdefault(func.value, []).append((kind, item))
-            owner = self._self_name(func.value.value) if isinstance(func.value, cst.Attribute) else None
-            if owner is not None:
-                self.attribute_values.setdefault((owner, func.value.attr.value), []).append(
-                    ("items" if kind == "items" else "item", item)
-                )
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.attributes.append(node)
-        self.references.append(node)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.references.append(node)
-
-
-def _decorators(function: cst.CSTNode) -> set[str]:
-    """The decorators of a function, as written (``property``, ``tf.function``...)."""
-    if not isinstance(function, cst.FunctionDef):
-        return set()
-    return {cst.Module(body=[]).code_for_node(decorator.decorator) for decorator in function.decorators}
-
-
-def _is_static(function: cst.FunctionDef) -> bool:
-    return any(
-        isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod")
-        for decorator in function.decorators
-    )
-
-
-class _Analysis:
+class Analysis:
     def __init__(self, module, scopes, qualified, kept_references, display) -> None:
         self.module = module
         self.scopes = scopes
         self.qualified = qualified
         self.kept_references = kept_references
         self.display = display
-        self.facts = _Facts()
+        self.facts = Facts()
         module.visit(self.facts)
         self.accesses: dict[cst.CSTNode, Access] = {}
         self.bindings: dict[cst.CSTNode, BaseAssignment] = {}
@@ -474,7 +182,7 @@ class _Analysis:
             if not isinstance(owner, Instance):
                 return {Unknown(node)}
             method = self.facts.methods.get((owner.node, node.attr.value))
-            if method is not None and _decorators(method) == {"property"}:
+            if method is not None and decorators(method) == {"property"}:
                 # `@property def cell(self): return self._cell`: reading it runs it
                 for returned in self.facts.returns.get(method, ()):
                     result |= self.value(returned)
@@ -517,7 +225,7 @@ class _Analysis:
             elif isinstance(atom, Foreign) and atom.is_class:
                 result.add(Foreign(node, f"a {atom.what}"))
             elif isinstance(atom, Function):
-                if atom.node in self.facts.generators or _decorators(atom.node) - {"staticmethod"}:
+                if atom.node in self.facts.generators or decorators(atom.node) - {"staticmethod"}:
                     result.add(Unknown(node))  # a generator, or a decorator that may change the result
                     continue
                 for returned in self.facts.returns.get(atom.node, ()):
@@ -541,7 +249,7 @@ class _Analysis:
             return {Unknown(use)}
         positional = [*parameters.posonly_params, *parameters.params]
         owner = self.facts.parent.get(self.facts.parent.get(function))
-        method = isinstance(function, cst.FunctionDef) and isinstance(owner, cst.ClassDef) and not _is_static(function)
+        method = isinstance(function, cst.FunctionDef) and isinstance(owner, cst.ClassDef) and not is_static(function)
         if method and positional and positional[0] is param:
             return {Instance(owner)}  # `self`
         if param not in positional and param not in parameters.kwonly_params:
@@ -552,8 +260,8 @@ class _Analysis:
         index = positional.index(param) - (1 if method else 0) if param in positional else None
         result: set = set()
         for call in calls:
-            argument = _argument(call, param.name.value, index)
-            if argument is _STARRED:
+            argument = call_argument(call, param.name.value, index)
+            if argument is STARRED:
                 return {Unknown(use)}
             result |= self.value(argument) if argument is not None else self.value(param.default) if param.default else {Unknown(use)}
         return result
@@ -595,7 +303,7 @@ class _Analysis:
     # --- judging the sites ---------------------------------------------------------------
     def run(self) -> CellFlow:
         flow = CellFlow()
-        union = _UnionFind()
+        union = UnionFind()
         blocked_roots: dict = {}
         module_blockers: list[Blocker] = []
         origins: list[cst.CSTNode] = []
@@ -607,20 +315,20 @@ class _Analysis:
                 origins.append(call)
                 union.add(call)
             if name in ks.CELLS and ks.CELLS[name][1] == "stack":
-                self._consume(call, _argument(call, "cells", 0), True, union, blocked_roots, module_blockers)
+                self._consume(call, call_argument(call, "cells", 0), True, union, blocked_roots, module_blockers)
             elif helper in CELL_WRAPPERS:
-                self._consume(call, _argument(call, "cell", 0), False, union, blocked_roots, module_blockers)
+                self._consume(call, call_argument(call, "cell", 0), False, union, blocked_roots, module_blockers)
             elif helper in ks.DRIVER_CELL_ARGUMENTS:
                 union.add(call)
                 for keyword, position, is_list in ks.DRIVER_CELL_ARGUMENTS[helper]:
-                    self._consume(call, _argument(call, keyword, position), is_list, union, blocked_roots, module_blockers)
+                    self._consume(call, call_argument(call, keyword, position), is_list, union, blocked_roots, module_blockers)
             elif name is not None and name not in ks.HELPERS and name not in ks.CELLS and name.startswith("tensorflow."):
                 # A TensorFlow function the level does not convert (raw_rnn, a contrib decoder or
                 # wrapper...) needs TF1 cells: every cell passed to it stays compat.
                 self._foreign_consumer(call, name, union, blocked_roots)
             elif isinstance(call.func, cst.Attribute) and call.func.attr.value in ks.CELL_METHODS:
                 receivers.append((call.func.value, self.value(call.func.value)))
-            elif name is None and _is_cell_step(call):
+            elif name is None and is_cell_step(call):
                 receivers.append((call.func, self.value(call.func)))
         for attribute in self.facts.attributes:
             if attribute.attr.value in ks.CELL_PROPERTIES and self.qualified(attribute) is None:
@@ -683,7 +391,7 @@ class _Analysis:
 
     def _consume(self, site, argument, is_list, union, blocked_roots, module_blockers) -> None:
         """Link ``site`` (a stack, wrapper or driver call) with the cells its argument holds."""
-        if argument is None or argument is _STARRED:
+        if argument is None or argument is STARRED:
             module_blockers.append(Blocker(site, f"{self._site(site)}: its cell argument could not be read",
                                            "pass the cell as a plain argument"))
             return
@@ -756,53 +464,3 @@ class _Analysis:
         if isinstance(atom, (Function, ModuleClass, CellClass)):
             return "a function or class, not a cell"
         return "not a cell"
-
-
-_STARRED = object()
-
-
-def _argument(call: cst.Call, keyword: str, position: int | None):
-    """The argument bound to a parameter: by keyword, else by position; _STARRED when a
-    ``*args`` / ``**kwargs`` makes it unknowable; None when absent."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    seen = 0
-    for arg in call.args:
-        if arg.star:
-            return _STARRED
-        if arg.keyword is None:
-            if position is not None and seen == position:
-                return arg.value
-            seen += 1
-    return None
-
-
-def _is_cell_step(call: cst.Call) -> bool:
-    """``cell(inputs, state)`` or ``cell(inputs, state, scope=...)``."""
-    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
-    return len(positional) == 2 and keywords <= {"scope"} and not any(arg.star for arg in call.args)
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self._parent: dict = {}
-
-    def add(self, node) -> None:
-        self._parent.setdefault(node, node)
-
-    def find(self, node):
-        self.add(node)
-        while self._parent[node] is not node:
-            self._parent[node] = self._parent[self._parent[node]]
-            node = self._parent[node]
-        return node
-
-    def join(self, a, b) -> None:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a is not root_b:
-            self._parent[root_a] = root_b
-
-    def nodes(self):
-        return list(self._parent)
