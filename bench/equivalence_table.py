@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 
+from migrate.compare_sides import compare_spec
 from tf2_port.cases import CONSTRUCTS, DRIVER_OPTIONS, driver_case
-from tf2_port.verify import compare_spec
 
 
 def _worst_state(comparison) -> float:

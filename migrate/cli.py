@@ -301,9 +301,10 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from migrate.compare_sides import compare_spec
     from tf1_reference.spec import StackSpec
     from tf2_port.cases import CONSTRUCTS
-    from tf2_port.verify import compare_spec, format_diff_table
+    from tf2_port.verify import format_diff_table
 
     rows = []
     if args.spec:

@@ -11,7 +11,8 @@ import numpy as np
 from tf1_reference.builder import run_reference
 from tf2_port.build import StackPort
 from tf2_port.state import tf1_state_to_keras
-from tf2_port.verify import Comparison, compare_port, compare_spec, tf1_outputs_in_port_layout  # noqa: F401
+from migrate.compare_sides import compare_spec  # noqa: F401
+from tf2_port.verify import Comparison, compare_port, tf1_outputs_in_port_layout  # noqa: F401
 
 SCRIPTS = Path(__file__).parent / "scripts"
 

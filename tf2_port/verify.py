@@ -1,8 +1,9 @@
-"""Reference vs port: run a spec through TF1 and through Keras 3, report per-tensor max |diff|.
+"""Reference vs port: load a TF1 run's variables into the Keras 3 port, report per-tensor max |diff|.
 
-This is the one place that links both sides. It imports the TF1 reference
-(and with it legacy Keras) only when a comparison runs, so importing
-``tf2_port`` never loads ``tf_keras``.
+The reference run comes from the caller (``migrate.compare_sides.compare_spec`` builds it
+with ``tf1_reference``): this module uses only the reference's spec, never its builder, so
+importing it never loads ``tf_keras`` (ARCHITECTURE.md, dependency direction). The
+checkpoint check below imports the ``.meta`` graph with TensorFlow itself, no legacy cells.
 """
 
 from __future__ import annotations
@@ -89,16 +90,6 @@ def compare_port(spec: StackSpec, reference: Any, *, fast: bool = False, trainin
             raise ValueError(f"Port state[{index}] has shape {got.shape}, expected {expected.shape}.")
         diffs[f"state[{index}]"] = float(np.max(np.abs(got - expected)))
     return Comparison(spec, reference, port_outputs, port_state, diffs)
-
-
-def compare_spec(spec: StackSpec, *, fast: bool = False, seed: int = 0, training: bool = False,
-                 reference: Any = None) -> Comparison:
-    """Build and run the TF1 reference of ``spec`` (random weights, inputs, state), then compare."""
-    if reference is None:
-        from tf1_reference.builder import run_reference  # legacy Keras: only when comparing
-
-        reference = run_reference(spec, seed=seed)
-    return compare_port(spec, reference, fast=fast, training=training)
 
 
 def format_diff_table(rows: list[tuple[str, Comparison]]) -> str:
@@ -477,5 +468,4 @@ def compare_checkpoint_with_meta_graph(result: Any, *, seed: int = 0) -> list[Ch
 
 
 __all__ = ["CheckpointComparison", "Comparison", "TOLERANCES", "compare_checkpoint_with_meta_graph", "compare_port",
-           "compare_spec", "format_diff_table",
-           "tf1_outputs_in_port_layout"]
+           "format_diff_table", "tf1_outputs_in_port_layout"]
