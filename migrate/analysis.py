@@ -16,6 +16,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from migrate import argument_fixes, resolve, symbols
+from migrate.qualified_names import display, tensorflow_names
 from migrate.resolve import CallShape, Resolution
 
 SCRATCH_KEY = "migrate.analysis"
@@ -73,11 +74,6 @@ class Report:
     severity: str | None = None
 
 
-def display(name: str) -> str:
-    """``tensorflow.x.y`` as a script spells it: ``tf.x.y``."""
-    return "tf" + name[len("tensorflow") :] if name.startswith("tensorflow") else name
-
-
 def call_shape(call: cst.Call) -> CallShape:
     return CallShape(
         positional=sum(1 for arg in call.args if arg.keyword is None and not arg.star),
@@ -91,12 +87,12 @@ class _Collector(cst.CSTVisitor):
 
     def __init__(
         self,
-        qualified_names: Callable[[cst.CSTNode], set],
+        scope_of: Callable[[cst.CSTNode], object],
         access_nodes: set[cst.CSTNode],
         unresolved: set[cst.CSTNode],
     ) -> None:
         super().__init__()
-        self._qualified_names = qualified_names
+        self._scope_of = scope_of
         self._access_nodes = access_nodes
         self._unresolved = unresolved
         self._skip: set[cst.CSTNode] = set()
@@ -222,13 +218,7 @@ class _Collector(cst.CSTVisitor):
         self._record(node, node.value, 0)
 
     def _record(self, node, base: str, depth: int) -> None:
-        names = tuple(
-            sorted(
-                qualified.name
-                for qualified in self._qualified_names(node)
-                if qualified.name.startswith("tensorflow")
-            )
-        )
+        names = tensorflow_names(self._scope_of(node), node)
         if names:
             self.uses.append(
                 Use(node, base, depth, names, self._call_of.get(node), self._assigned.get(node))
@@ -301,7 +291,7 @@ class ModuleAnalysis:
     def build(
         cls,
         module: cst.Module,
-        qualified_names: Callable[[cst.CSTNode], set],
+        scope_of: Callable[[cst.CSTNode], object],
         scopes,
     ) -> "ModuleAnalysis":
         access_nodes: set[cst.CSTNode] = set()
@@ -311,7 +301,7 @@ class ModuleAnalysis:
                 access_nodes.add(access.node)
                 if not access.referents:
                     unresolved.add(access.node)
-        collector = _Collector(qualified_names, access_nodes, unresolved)
+        collector = _Collector(scope_of, access_nodes, unresolved)
         module.visit(collector)
         return cls(module, collector)
 

@@ -28,7 +28,8 @@ from migrate.codemods import LEVELS, STAGES, EnableLegacyKerasCommand
 from migrate.codemods.base import EDITS_KEY, REPORTS_KEY, Pipeline, StatementEdits
 from migrate.findings import CODES, Finding, RewriteResult
 from migrate.import_edits import apply_scheduled_imports
-from migrate.keras_symbols import CONVERTED_WITHOUT_HOME, display
+from migrate.keras_symbols import CONVERTED_WITHOUT_HOME
+from migrate.qualified_names import display
 
 PYTHON2_HINT = "Python 2 source: run `2to3` (or pyupgrade) first, then tf1-migrate"
 

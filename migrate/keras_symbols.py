@@ -146,15 +146,3 @@ CONVERTED_MODULES = (
 
 # Compat findings (TFM101) about names this level converts: dropped from the keras report.
 CONVERTED_WITHOUT_HOME = tuple(name for name in HELPERS if ".contrib." in name or ".seq2seq." in name)
-
-
-def normalise(qualified: str) -> str:
-    """``tensorflow.compat.v1.nn.X`` -> ``tensorflow.nn.X``; other names unchanged."""
-    for prefix in ("tensorflow.compat.v1.", "tensorflow.compat.v2."):
-        if qualified.startswith(prefix):
-            return "tensorflow." + qualified[len(prefix):]
-    return qualified
-
-
-def display(name: str) -> str:
-    return "tf" + name[len("tensorflow"):] if name.startswith("tensorflow") else name

@@ -1,4 +1,4 @@
-"""migrate.import_map: the port pass's import-only name resolution gives the scope analysis' result."""
+"""migrate.qualified_names.import_map: the port pass's import-only name resolution gives the scope analysis' result."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from migrate import rewrite_source
 from migrate.codemods import port_rnn_to_keras
-from migrate.import_map import import_map, qualified_name
+from migrate.qualified_names import import_map, qualified_name
 
 from corpus_tools import every_tf1_script, keras_level_rewrites, read_any_source
 

@@ -8,6 +8,7 @@ import libcst as cst
 from libcst.metadata import Access, Assignment, BaseAssignment
 
 from migrate import keras_symbols as ks
+from migrate import qualified_names
 from migrate.cell_flow.facts import STARRED, Facts, call_argument, decorators, is_cell_step, is_static
 from migrate.cell_flow.values import (
     CELL_WRAPPERS, FOREIGN_CELL_MODULES, NOT_A_CELL, Blocker, Cell, CellClass, CellFlow, Foreign,
@@ -111,7 +112,7 @@ class Analysis:
         if name in ks.CELLS or name in ks.KERAS_CELLS:
             return {CellClass(node)}
         if name.startswith(FOREIGN_CELL_MODULES) and ks.HELPERS.get(name) not in CELL_WRAPPERS and name not in ks.HELPERS:
-            return {Foreign(node, ks.display(name), is_class=True)}
+            return {Foreign(node, qualified_names.display(name), is_class=True)}
         return NOT_A_CELL
 
     def _name(self, node: cst.Name) -> Iterable:
@@ -213,7 +214,7 @@ class Analysis:
             if name in ks.CELLS or name in ks.KERAS_CELLS or ks.HELPERS.get(name) in CELL_WRAPPERS:
                 return {Cell(node)}
             if name.startswith(FOREIGN_CELL_MODULES) and name not in ks.HELPERS:
-                return {Foreign(node, f"a {ks.display(name)}")}
+                return {Foreign(node, f"a {qualified_names.display(name)}")}
             return NOT_A_CELL
         if isinstance(node.func, cst.Name) and node.func.value in ("list", "tuple") and len(node.args) == 1:
             if self._builtin(node.func):
@@ -383,10 +384,10 @@ class Analysis:
                 union.join(call, atom.origin)
             blocked_roots.setdefault(union.find(call), Blocker(
                 call,
-                f"`{self.display(arg.value)}` is passed to {ks.display(name)}, which the keras level "
+                f"`{self.display(arg.value)}` is passed to {qualified_names.display(name)}, which the keras level "
                 "does not convert and which needs TF1 cells: this chain stays tf.compat.v1 and the "
                 "file keeps tf_keras",
-                f"port the {ks.display(name)} call by hand to Keras 3, then rewrite again",
+                f"port the {qualified_names.display(name)} call by hand to Keras 3, then rewrite again",
             ))
 
     def _consume(self, site, argument, is_list, union, blocked_roots, module_blockers) -> None:
@@ -450,7 +451,7 @@ class Analysis:
 
     def _site(self, call: cst.Call) -> str:
         name = self.qualified(call.func)
-        return ks.display(name) if name else self.display(call.func)
+        return qualified_names.display(name) if name else self.display(call.func)
 
     def _describe(self, atom) -> str:
         if isinstance(atom, Foreign):

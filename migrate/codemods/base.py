@@ -98,17 +98,16 @@ class TFCodemod(VisitorBasedCodemodCommand):
             self._analysis = cached[1]
         else:
             scopes = {scope for scope in self.metadata[ScopeProvider].values() if scope is not None}
-            self._analysis = ModuleAnalysis.build(node, self._qualified_names, scopes)
+            self._analysis = ModuleAnalysis.build(node, self._scope_of, scopes)
             self.context.scratch[SCRATCH_KEY] = (node, self._analysis)
         self.prepare(node)
 
-    def _qualified_names(self, node: cst.CSTNode) -> set:
-        # What QualifiedNameProvider would give for `node`: the provider's values are exactly
-        # `scope.get_qualified_names_for(node)`. Asking the scope for the few nodes the
-        # analysis looks at skips the provider's own walk over every node, which costs as
-        # much as the scope analysis itself.
-        scope = self.get_metadata(ScopeProvider, node, None)
-        return set(scope.get_qualified_names_for(node)) if scope is not None else set()
+    def _scope_of(self, node: cst.CSTNode):
+        # The scope of `node`, for migrate.qualified_names.tensorflow_names: what
+        # QualifiedNameProvider would give is exactly `scope.get_qualified_names_for(node)`, and
+        # asking the scope for the few nodes the analysis looks at skips the provider's own
+        # walk over every node, which costs as much as the scope analysis itself.
+        return self.get_metadata(ScopeProvider, node, None)
 
     def prepare(self, module: cst.Module) -> None:
         """Called once with the original module, after the analysis is available."""

@@ -10,7 +10,7 @@ from libcst.metadata import ScopeProvider
 from migrate import cell_flow
 from migrate import keras_symbols as ks
 from migrate.codemods.base import TFCodemod
-from migrate.import_map import import_map, qualified_name
+from migrate.qualified_names import display, import_map, normalise, qualified_name, tensorflow_names
 
 HELPER = ks.HELPER_NAME
 
@@ -58,7 +58,7 @@ class PortRNNToKerasCommand(TFCodemod):
     DESCRIPTION = "RNN cells, stacks, drivers, state tuples, dropout and seq2seq helpers -> native Keras 3."
 
     # No metadata up front: names resolve from the module's imports when that provably
-    # equals the scope analysis (migrate.import_map), which is then resolved only otherwise.
+    # equals the scope analysis (migrate.qualified_names.import_map), which is then resolved only otherwise.
     METADATA_DEPENDENCIES = ()
 
     @classmethod
@@ -110,14 +110,12 @@ class PortRNNToKerasCommand(TFCodemod):
             if node in self._not_accesses:
                 return None
             name = qualified_name(node, self._imports)
-            return ks.normalise(name) if name and name.startswith("tensorflow") else None
+            return normalise(name) if name and name.startswith("tensorflow") else None
         if self._scopes is None:
             self._scopes = self.context.wrapper.resolve(ScopeProvider)
-        scope = self._scopes.get(node)
-        for name in (scope.get_qualified_names_for(node) if scope is not None else ()):
-            if name.name.startswith("tensorflow"):
-                return ks.normalise(name.name)
-        return None
+        # Sorted, so that a name bound on several paths resolves the same way every run.
+        names = tensorflow_names(self._scopes.get(node), node)
+        return normalise(names[0]) if names else None
 
     def visit_Import(self, node: cst.Import) -> None:
         self._import_depth += 1
@@ -162,7 +160,7 @@ class PortRNNToKerasCommand(TFCodemod):
                 reason = ks.UNCONVERTED_REASONS.get(name)
                 self._say_once(
                     original_node, f"legacy:{name}", "TFM504",
-                    f"{ks.display(name)} has no conversion at the keras level"
+                    f"{display(name)} has no conversion at the keras level"
                     + (f" ({reason})" if reason else "")
                     + ": the file still needs tf_keras for it (TF_USE_LEGACY_KERAS=1 is kept)",
                     "port this use by hand to a keras.layers equivalent",
@@ -181,7 +179,7 @@ class PortRNNToKerasCommand(TFCodemod):
         self._note_checkpoint_names(original_node)
         self.report(
             original_node, "TFM505",
-            f"{ks.display(name)} used as a value (not called here): it became keras_rnn.{constructor}, "
+            f"{display(name)} used as a value (not called here): it became keras_rnn.{constructor}, "
             "which takes TF1's arguments and builds the Keras 3 cell when it is called",
         )
         return _attribute(f"{HELPER}.{constructor}")
@@ -241,7 +239,7 @@ class PortRNNToKerasCommand(TFCodemod):
                 self._note_checkpoint_names(original)
             self.report(
                 original, "TFM505",
-                f"{ks.display(name)}(...) with "
+                f"{display(name)}(...) with "
                 + ("*args/**kwargs or unknown arguments" if bound is None else "state_is_tuple=<expression>")
                 + f": it became keras_rnn.{constructor}(...), which reads TF1's arguments when the script runs "
                 "and builds the Keras 3 cell",
@@ -253,7 +251,7 @@ class PortRNNToKerasCommand(TFCodemod):
         for dropped, why in ks.DROPPED_CELL_ARGUMENTS.items():
             if dropped in bound:
                 del bound[dropped]
-                self.report(original, "TFM202", f"{ks.display(name)}: argument `{dropped}` removed ({why})")
+                self.report(original, "TFM202", f"{display(name)}: argument `{dropped}` removed ({why})")
         if family == "stack":
             args = [cst.Arg(bound.pop("cells"))]
         else:
