@@ -9,7 +9,8 @@ walks every node through matcher dispatch, and the remover resolves a fresh scop
 to learn which names are still used.
 
 The subclasses here keep libcst's own edit methods (so the output is the same text) and
-change only how much they look at:
+change only how much they look at (the libcst internals this relies on, and their checks, are
+in :mod:`migrate.libcst_imports_fence`):
 
 * both walk statements only -- an import is a statement, and expressions cannot hold one;
   the adder does not even enter nested blocks, as it edits only the top-of-module imports;
@@ -34,6 +35,8 @@ import re
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+from migrate.libcst_imports_fence import NoMatcherScan, set_unused_aliases
 
 # Nodes that can hold a statement: the only ones worth descending into to find an import.
 _STATEMENT_CONTAINERS = (
@@ -62,16 +65,7 @@ def apply_scheduled_imports(module: cst.Module, context: CodemodContext) -> cst.
     return module
 
 
-class _NoMatcherScan:
-    """libcst's matcher support scans ``dir(self)`` for decorated methods when a visitor is
-    built (~11 ms: a transformer has some 600 methods). The imports visitors have no such
-    methods, so the scan is given nothing to look at."""
-
-    def __dir__(self) -> list[str]:
-        return []
-
-
-class _TopLevelAddImports(_NoMatcherScan, AddImportsVisitor):
+class _TopLevelAddImports(NoMatcherScan, AddImportsVisitor):
     """``AddImportsVisitor`` that reads and edits only the module's top-level statements."""
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -89,7 +83,7 @@ class _TopLevelAddImports(_NoMatcherScan, AddImportsVisitor):
         return isinstance(node, (cst.Module, cst.SimpleStatementLine))
 
 
-class _StatementRemoveImports(_NoMatcherScan, RemoveImportsVisitor):
+class _StatementRemoveImports(NoMatcherScan, RemoveImportsVisitor):
     """``RemoveImportsVisitor`` that walks statements only and takes "used" from ``used``."""
 
     def __init__(self, context: CodemodContext, used: frozenset[str]) -> None:
@@ -97,7 +91,7 @@ class _StatementRemoveImports(_NoMatcherScan, RemoveImportsVisitor):
         self._used = used
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._unused_imports = _UnusedAliases(self._used)
+        set_unused_aliases(self, _UnusedAliases(self._used))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         super().on_visit(node)

@@ -22,8 +22,9 @@ from keras import ops
 # Keras 3's RNN layer pre-creates the dropout masks of cells that subclass
 # DropoutRNNCell — including cells inside StackedRNNCells — *before* its time
 # loop, so a mask drawn there is shared by every step (what TF1's
-# variational_recurrent does). Keras does not export the class publicly.
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+# variational_recurrent does). Keras does not export the class: the fence
+# module is the one place that reaches for it, and checks it.
+from tf2_port.keras_dropout_cell_fence import DropoutRNNCell
 
 _PACKAGE = "tf1_migrate"
 

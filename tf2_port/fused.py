@@ -1,6 +1,7 @@
 """An LSTM stack that runs PyTorch's fused LSTM kernel on the torch backend (issue 8).
 
-PyTorch's lead on CPU (bench/RESULTS.md) is its fused LSTM (``torch._VF.lstm``: oneDNN in
+PyTorch's lead on CPU (bench/RESULTS.md) is its fused LSTM (``torch._VF.lstm``, reached through
+:mod:`tf2_port.torch_lstm_fence`: oneDNN in
 float32, ATen's own loop otherwise), which hoists the input projection of every layer into one
 product and computes the weight gradients as one product each. ``keras.layers.LSTM`` on the
 torch backend calls that kernel only on CUDA; on CPU it runs a Python loop of per-step ops.
@@ -113,6 +114,8 @@ class FusedLSTMStack(keras.layers.Layer):
     def _call_torch(self, inputs: Any, initial_state: Any) -> list[Any]:
         import torch
 
+        from tf2_port.torch_lstm_fence import fused_lstm
+
         x = keras.ops.convert_to_tensor(inputs, self.compute_dtype)
         batch = x.shape[0]
         if initial_state is None:
@@ -131,9 +134,7 @@ class FusedLSTMStack(keras.layers.Layer):
                 stop += 1
             h0 = torch.stack(states[2 * start: 2 * stop: 2])
             c0 = torch.stack(states[2 * start + 1: 2 * stop: 2])
-            # (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
-            x, h_n, c_n = torch._VF.lstm(x, (h0, c0), params[4 * start: 4 * stop], True, stop - start, 0.0,
-                                         torch.is_grad_enabled(), False, True)
+            x, h_n, c_n = fused_lstm(x, h0, c0, params[4 * start: 4 * stop], stop - start)
             for h, c in zip(h_n.unbind(0), c_n.unbind(0)):
                 final += [h, c]
             start = stop
@@ -182,10 +183,11 @@ def _in_torch_layout(parameter: Any) -> Any:
     """
     import torch
 
+    from tf2_port.torch_lstm_fence import store_transposed
+
     if isinstance(parameter, torch.nn.Parameter) and parameter.dim() == 2 and parameter.shape[0] > 1 \
             and parameter.is_contiguous():
-        with torch.no_grad():
-            parameter.data = parameter.data.t().contiguous().t()
+        store_transposed(parameter)
     return parameter
 
 

@@ -42,12 +42,10 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.python.client import session as session_module  # BaseSession: every Session's run
-from tensorflow.python.framework import ops as tf_ops
-from tensorflow.python.framework import random_seed
-from tensorflow.python.ops import nn_ops  # where tf.nn.dropout and its v1 form are defined
 
-from migrate.prove import keras_seed_fence
+from migrate.prove import keras_seed_fence, tf_keras_dropout_fence
+# BaseSession: every Session's run; nn_ops: where tf.nn.dropout and its v1 form are defined.
+from migrate.prove.tensorflow_internals_fence import nn_ops, random_seed, session_module, tf_ops, unsafe_unfinalize
 
 
 class StopScript(BaseException):
@@ -252,7 +250,7 @@ class _unfinalized:
 
     def __enter__(self) -> None:
         if self.was_finalized:
-            self.graph._unsafe_unfinalize()  # noqa: SLF001 -- the documented escape hatch
+            unsafe_unfinalize(self.graph)
 
     def __exit__(self, *exc: Any) -> None:
         if self.was_finalized:
@@ -551,14 +549,10 @@ def disable_dropout(legacy_keras: bool) -> None:
         # Two copies of TF1's legacy cells and layers live in a TF 2.21 process: tf_keras's,
         # behind `tf.compat.v1.nn.rnn_cell.X`, and TensorFlow's internal one, which
         # `from tensorflow.compat.v1.nn.rnn_cell import X` loads (and installs in its place).
-        for module_name in LEGACY_DROPOUT_WRAPPER_MODULES:
-            wrapper_class = getattr(_import_or_none(module_name), "DropoutWrapper", None)
-            if wrapper_class is not None:
-                _force_keep_one(_defining_class(wrapper_class), "__init__", "DropoutWrapper (legacy)")
-        for module_name in LEGACY_LAYER_MODULES:
-            layer_class = getattr(_import_or_none(module_name), "Dropout", None)
-            if layer_class is not None:
-                layer_class.call = _identity_call("tf.compat.v1.layers.dropout")
+        for wrapper_class in tf_keras_dropout_fence.dropout_wrapper_classes():
+            _force_keep_one(_defining_class(wrapper_class), "__init__", "DropoutWrapper (legacy)")
+        for layer_class in tf_keras_dropout_fence.dropout_layer_classes():
+            layer_class.call = _identity_call("tf.compat.v1.layers.dropout")
     # The candidate's runtime: patched when it is imported, by the script or by any module of
     # its folder (the rewritten text of the script alone does not tell).
     when_imported("tf2_port.keras_rnn", _keep_keras_rnn_dropout_off)
@@ -611,20 +605,6 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
 
         loader.exec_module = exec_module
         return spec
-
-
-LEGACY_DROPOUT_WRAPPER_MODULES = (
-    "tf_keras.src.layers.rnn.legacy_cell_wrappers",
-    "tensorflow.python.keras.layers.legacy_rnn.rnn_cell_impl",
-)
-LEGACY_LAYER_MODULES = ("tf_keras.src.legacy_tf_layers.core", "tensorflow.python.keras.legacy_tf_layers.core")
-
-
-def _import_or_none(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def _defining_class(cls: type) -> type:
