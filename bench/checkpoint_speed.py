@@ -47,9 +47,9 @@ import tempfile
 import time
 from typing import Any
 
-from common import print_report  # bench/ is the script's folder
+import common  # bench/ is the script's folder
+from common import REPO, console_script, quiet_env, skipped_lines, table_head
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
 
@@ -180,7 +180,7 @@ def worker(argv: list[str]) -> int:
 # --- parent side ----------------------------------------------------------------------------
 
 def _env() -> dict[str, str]:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = quiet_env()
     env.pop("TF_USE_LEGACY_KERAS", None)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
     return env
@@ -207,11 +207,6 @@ def run_measured(arguments: list[str], capture: bool = False) -> dict[str, Any]:
 
 def _worker_command(*arguments: str) -> list[str]:
     return [sys.executable, str(pathlib.Path(__file__).resolve()), "--worker", *arguments]
-
-
-def _cli_path() -> str | None:
-    beside = pathlib.Path(sys.executable).parent / "tf1-migrate"
-    return str(beside) if beside.exists() else shutil.which("tf1-migrate")
 
 
 def checkpoint_files(prefix: str) -> list[str]:
@@ -245,7 +240,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
              "out_api"),
         ]
         skipped = {}
-        cli = _cli_path()
+        cli = console_script("tf1-migrate")
         if cli:
             contenders.append(("tf1-migrate convert-checkpoint (CLI)",
                                [cli, "convert-checkpoint", prefix, "--out", str(root / "out_cli"), "--forget-bias",
@@ -294,8 +289,8 @@ def format_table(result: dict[str, Any]) -> str:
         "fresh process. own = the process's value minus the `import tensorflow, keras` baseline's; "
         "memory ratio = own peak RSS / checkpoint size; time ratio = own wall time / copy time.",
         "",
-        "| contender | wall (s) | own time (s) | time ratio | MB/s | peak RSS (MB) | own RSS (MB) | memory ratio |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *table_head("contender", "wall (s)", "own time (s)", "time ratio", "MB/s", "peak RSS (MB)", "own RSS (MB)",
+                    "memory ratio"),
     ]
     for index, row in enumerate(result["rows"]):
         if index == 0:
@@ -306,12 +301,11 @@ def format_table(result: dict[str, Any]) -> str:
             f"| {row['name']} | {row['wall']:.2f} | {row['own_seconds']:.2f} | {row['time_ratio']:.2f} | "
             f"{rate:,.0f} | {row['peak_mb']:,.0f} | {row['own_mb']:,.0f} | {row['own_ratio']:.2f} |"
         )
-    for name, reason in result["skipped"].items():
-        lines.append(f"\nskipped {name}: {reason}")
+    lines += skipped_lines(result["skipped"])
     if result["profile"]:
         lines += ["", "Conversion steps (library call, one process; RSS in MB; step peak = highest RSS during "
                   "the step, extra = step peak - RSS before it, x ckpt = extra / checkpoint size):", "",
-                  "| step | RSS before | RSS after | step peak | extra | x ckpt |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+                  *table_head("step", "RSS before", "RSS after", "step peak", "extra", "x ckpt")]
         for step in result["profile"]:
             extra = (step["peak"] - step["before"]) / 1024
             lines.append(f"| {step['step']} | {step['before'] / 1024:,.0f} | {step['after'] / 1024:,.0f} | "
@@ -319,28 +313,24 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", type=int, default=4, help="LSTM layers (default 4)")
     parser.add_argument("--units", type=int, default=2048, help="units per layer (default 2048)")
     parser.add_argument("--vocab", type=int, default=10000, help="embedding rows and softmax width (default 10000)")
     parser.add_argument("--rounds", type=int, default=1, help="runs per contender; the best is reported (default 1)")
     parser.add_argument("--profile", action="store_true", help="also record each conversion step's peak memory")
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run: 2 x 64, vocab 50, with --profile")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.layers, args.units, args.vocab, args.rounds, args.profile = 2, 64, 50, 1, True
-    return args
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return common.parse_args(__doc__, argv, _arguments, quick="tiny smoke run: 2 x 64, vocab 50, with --profile",
+                             quick_values={"layers": 2, "units": 64, "vocab": 50, "rounds": 1, "profile": True})
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
         return worker(argv[1:])
-    args = parse_args(argv)
-    result = run(args)
-    print_report(format_table(result))
-    return 0
+    return common.main(argv, parse_args, run, format_table)
 
 
 if __name__ == "__main__":

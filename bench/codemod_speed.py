@@ -37,9 +37,10 @@ from typing import Any, Callable
 
 import libcst as cst
 
-from common import machine_jiffies, print_report  # bench/ is the script's folder
+import common  # bench/ is the script's folder
+from common import (REPO, ForeignLoad, console_script, foreign_load_line, format_spread, quiet_env, rotated,
+                    skipped_lines, spread, table_head)
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "tf1_scripts"
 
 
@@ -103,10 +104,9 @@ def migrate_run(paths: list[str], jobs: int, level: str) -> None:
 
 def command(arguments: list[str]) -> Callable[[list[str]], None]:
     def run(_paths: list[str]) -> None:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
         # Exit codes are not checked: --check exits 1 when anything would change, and
         # tf_upgrade_v2 exits 0 or 1 depending on its report, neither means it did not run.
-        subprocess.run(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=3600)
+        subprocess.run(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=quiet_env(), timeout=3600)
     return run
 
 
@@ -114,13 +114,6 @@ def _own_jiffies() -> float:
     """CPU used by this process and its finished children (pools, commands), in jiffies."""
     times = os.times()
     return (times.user + times.system + times.children_user + times.children_system) * os.sysconf("SC_CLK_TCK")
-
-
-def find_console_script(name: str) -> str | None:
-    beside_python = pathlib.Path(sys.executable).parent / name
-    if beside_python.exists():
-        return str(beside_python)
-    return shutil.which(name)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -141,14 +134,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         skipped: dict[str, str] = {}
         if args.commands:
-            cli = find_console_script("tf1-migrate")
+            cli = console_script("tf1-migrate")
             if cli:
                 for level in ("keras", "compat"):
                     contenders[f"tf1-migrate rewrite --level {level} --check -j 2 (whole command)"] = command(
                         [cli, "rewrite", "--level", level, "--check", "--jobs", "2", str(tree)])
             else:
                 skipped["tf1-migrate"] = "console script not found (pip install -e .)"
-            upgrader = find_console_script("tf_upgrade_v2")
+            upgrader = console_script("tf_upgrade_v2")
             if upgrader:
                 output = root / "upgraded"
 
@@ -166,19 +159,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ratios: dict[str, list[float]] = {name: [] for name in names}
         upgrader_name = next((name for name in names if name.startswith("tf_upgrade_v2")), None)
         to_upgrader: dict[str, list[float]] = {name: [] for name in names}
-        foreign_loads = []
+        load = ForeignLoad(_own_jiffies)
         for round_index in range(args.rounds):
-            shift = round_index % len(names)
             measured = {}
-            machine_before, ours_before = machine_jiffies(), _own_jiffies()
-            for name in names[shift:] + names[:shift]:
+            load.start()
+            for name in rotated(names, round_index):
                 start = time.perf_counter()
                 contenders[name](paths)
                 measured[name] = len(paths) / (time.perf_counter() - start)
-            machine_after, ours_after = machine_jiffies(), _own_jiffies()
-            if machine_before and machine_after and machine_after[1] > machine_before[1]:
-                busy = machine_after[0] - machine_before[0] - (ours_after - ours_before)
-                foreign_loads.append(max(0.0, busy / (machine_after[1] - machine_before[1])))
+            load.stop()
             for name in names:
                 rates[name].append(measured[name])
                 ratios[name].append(measured[name] / measured[baseline])
@@ -188,11 +177,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"round {round_index + 1}: " + ", ".join(f"{n} {ratios[n][-1]:.2f}" for n in names),
                       file=sys.stderr)
         total_bytes = sum(os.path.getsize(p) for p in paths)
-    rows = [{"name": name, "ratio": statistics.median(ratios[name]), "range": (min(ratios[name]), max(ratios[name])),
-             "files_per_second": statistics.median(rates[name]),
-             "to_upgrader": statistics.median(to_upgrader[name]) if to_upgrader[name] else None} for name in names]
+    rows = []
+    for name in names:
+        ratio, ratio_range = spread(ratios[name])
+        rows.append({"name": name, "ratio": ratio, "range": ratio_range,
+                     "files_per_second": statistics.median(rates[name]),
+                     "to_upgrader": statistics.median(to_upgrader[name]) if to_upgrader[name] else None})
     return {"files": len(paths), "bytes": total_bytes, "rounds": args.rounds, "rows": rows, "skipped": skipped,
-            "foreign_load": statistics.median(foreign_loads) if foreign_loads else None}
+            "foreign_load": load.median()}
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -202,41 +194,30 @@ def format_table(result: dict[str, Any]) -> str:
         "and highest).",
     ]
     if result.get("foreign_load") is not None:
-        lines.append(f"Other processes used {result['foreign_load']:.0%} of the machine's CPU (median over rounds).")
-    lines += [
-        "",
-        "| contender | ratio | files/s | ratio to tf_upgrade_v2 |",
-        "| --- | ---: | ---: | ---: |",
-    ]
+        lines.append(foreign_load_line(result["foreign_load"]) + ".")
+    lines += ["", *table_head("contender", "ratio", "files/s", "ratio to tf_upgrade_v2")]
     for row in result["rows"]:
-        low, high = row["range"]
         upgrader = f"{row['to_upgrader']:.2f}" if row.get("to_upgrader") is not None else "–"
-        lines.append(f"| {row['name']} | {row['ratio']:.2f} ({low:.2f}–{high:.2f}) | {row['files_per_second']:.1f} "
+        lines.append(f"| {row['name']} | {format_spread(row['ratio'], *row['range'])} | {row['files_per_second']:.1f} "
                      f"| {upgrader} |")
-    for name, reason in result["skipped"].items():
-        lines.append(f"\nskipped {name}: {reason}")
+    lines += skipped_lines(result["skipped"])
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--files", type=int, default=300, help="files in the generated tree (default 300)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved measurement rounds (default 5)")
     parser.add_argument("--no-commands", dest="commands", action="store_false",
                         help="skip the whole-command contenders (tf1-migrate CLI, tf_upgrade_v2)")
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run: 12 files, 1 round, no commands")
-    parser.add_argument("--verbose", action="store_true", help="print every round's ratios to stderr")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.files, args.rounds, args.commands = 12, 1, False
-    return args
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return common.parse_args(__doc__, argv, _arguments, quick="tiny smoke run: 12 files, 1 round, no commands",
+                             quick_values={"files": 12, "rounds": 1, "commands": False}, verbose="ratios")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    result = run(args)
-    print_report(format_table(result))
-    return 0
+    return common.main(argv, parse_args, run, format_table)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ missing data file or module, a download, no Session.run: a model module); ``find
 
 from __future__ import annotations
 
-import argparse
 import collections
 import concurrent.futures
 import contextlib
@@ -43,7 +42,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from common import machine_description  # noqa: E402
+from common import argument_parser, print_report  # noqa: E402
 
 from migrate import notebook  # noqa: E402
 from migrate.engine import rewrite_source  # noqa: E402
@@ -340,7 +339,7 @@ def format_table(outcomes: list[Outcome], level: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("corpus", type=pathlib.Path, metavar="DIR")
     parser.add_argument("--level", default="keras", choices=("keras", "compat"))
     parser.add_argument("--sources", type=pathlib.Path, default=DEFAULT_SOURCES)
@@ -369,11 +368,9 @@ def main(argv: list[str] | None = None) -> int:
                    for chunk in chunks]
         for future in futures:
             outcomes.extend(future.result())
-    print(f"machine: {machine_description()}")
-    print(f"corpus: {len(entries)} files from {len({e.repository for e in entries})} repositories; "
-          f"level {args.level}; {args.steps} Session.run calls compared; {time.monotonic() - started:.0f} s")
-    print()
-    print(format_table(outcomes, args.level))
+    print_report(format_table(outcomes, args.level),
+                 f"corpus: {len(entries)} files from {len({e.repository for e in entries})} repositories; "
+                 f"level {args.level}; {args.steps} Session.run calls compared; {time.monotonic() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps([
             {"folder": o.entry.folder, "repository": o.entry.repository, "path": o.entry.path,

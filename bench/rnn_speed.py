@@ -45,7 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from common import machine_jiffies, print_report  # bench/ is the script's folder
+import common  # bench/ is the script's folder
+from common import ForeignLoad, foreign_load_line, format_spread, rotated, skipped_lines, spread, table_head
 
 CONTENDERS = ("tf1", "keras_cells", "keras_lstm", "precomputed", "precomputed_xla", "unrolled_stack", "fused_torch",
               "torch")
@@ -451,25 +452,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # How much of the machine other processes took during each round (another user's tests...):
     # printed, and with --max-foreign-load a round above it is dropped, by a rule fixed in advance.
     our_pids = [os.getpid()] + [process.pid for process, _ in workers.values()]
-    foreign_loads: list[float] = []
+    load = ForeignLoad(lambda: _process_jiffies(our_pids))
     dropped = 0
     for round_index in range(args.rounds):
-        # Rotate the order so no contender always runs first (or right after the same neighbour).
-        shift = round_index % len(active)
-        order = active[shift:] + active[:shift]
         measured = {}
-        machine_before, ours_before = machine_jiffies(), _process_jiffies(our_pids)
-        for name in order:
+        load.start()
+        for name in rotated(active, round_index):
             _, connection = workers[name]
             time.sleep(args.pause)  # let the previous runtime's spinning threads go idle
             connection.send(("measure", args.train_steps, args.infer_steps))
             measured[name] = connection.recv()
-        machine_after, ours_after = machine_jiffies(), _process_jiffies(our_pids)
-        foreign = None
-        if machine_before and machine_after and machine_after[1] > machine_before[1]:
-            busy = machine_after[0] - machine_before[0] - (ours_after - ours_before)
-            foreign = max(0.0, busy / (machine_after[1] - machine_before[1]))
-            foreign_loads.append(foreign)
+        foreign = load.stop()
         if args.verbose:
             print(f"round {round_index + 1} (other processes {foreign if foreign is not None else float('nan'):.0%} "
                   f"of the CPU): " + ", ".join(
@@ -494,12 +487,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         process.join()
     rows = []
     for name in active:
+        train_ratio, train_range = spread(ratios[name]["train"])
+        infer_ratio, infer_range = spread(ratios[name]["infer"])
         rows.append({
             "name": name,
-            "train_ratio": statistics.median(ratios[name]["train"]),
-            "infer_ratio": statistics.median(ratios[name]["infer"]),
-            "train_ratio_range": (min(ratios[name]["train"]), max(ratios[name]["train"])),
-            "infer_ratio_range": (min(ratios[name]["infer"]), max(ratios[name]["infer"])),
+            "train_ratio": train_ratio,
+            "infer_ratio": infer_ratio,
+            "train_ratio_range": train_range,
+            "infer_ratio_range": infer_range,
             "train_tokens_per_second": statistics.median(absolute[name]["train"]),
             "infer_tokens_per_second": statistics.median(absolute[name]["infer"]),
             "first_train_seconds": ready[name]["first_train_seconds"],
@@ -509,7 +504,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                          if to_torch[name]["train"] else None),
         })
     return {"config": config, "rows": rows, "skipped": skipped, "rounds": args.rounds - dropped, "dropped": dropped,
-            "foreign_load": statistics.median(foreign_loads) if foreign_loads else None}
+            "foreign_load": load.median()}
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -521,20 +516,14 @@ def format_table(result: dict[str, Any]) -> str:
         "in brackets the lowest and highest).",
     ]
     if result.get("foreign_load") is not None:
-        lines.append(f"Other processes used {result['foreign_load']:.0%} of the machine's CPU (median over rounds)"
+        lines.append(foreign_load_line(result["foreign_load"])
                      + (f"; {result['dropped']} round(s) above --max-foreign-load dropped." if result["dropped"] else "."))
-    lines += [
-        "",
-        "| contender | train ratio | infer ratio | train tok/s | infer tok/s | first train step (s) "
-        "| peak RSS (MB) | max \\|logits - TF1\\| |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
+    lines += ["", *table_head("contender", "train ratio", "infer ratio", "train tok/s", "infer tok/s",
+                              "first train step (s)", "peak RSS (MB)", "max \\|logits - TF1\\|")]
     for row in result["rows"]:
-        low, high = row["train_ratio_range"]
-        infer_low, infer_high = row["infer_ratio_range"]
         lines.append(
-            f"| {LABELS[row['name']]} | {row['train_ratio']:.2f} ({low:.2f}–{high:.2f}) | "
-            f"{row['infer_ratio']:.2f} ({infer_low:.2f}–{infer_high:.2f}) | {row['train_tokens_per_second']:,.0f} | "
+            f"| {LABELS[row['name']]} | {format_spread(row['train_ratio'], *row['train_ratio_range'])} | "
+            f"{format_spread(row['infer_ratio'], *row['infer_ratio_range'])} | {row['train_tokens_per_second']:,.0f} | "
             f"{row['infer_tokens_per_second']:,.0f} | {row['first_train_seconds']:.2f} | {row['peak_rss_mb']:,.0f} | "
             f"{row['max_logit_diff']:.1e} |")
     paired = [row for row in result["rows"] if row["to_torch"] and row["name"] not in ("tf1", "torch")]
@@ -542,13 +531,11 @@ def format_table(result: dict[str, Any]) -> str:
         lines += ["", "Ratio to PyTorch nn.LSTM eager in the same round (median, train / infer): " + "; ".join(
             f"{row['name']} {row['to_torch']['train']:.2f} / {row['to_torch']['infer']:.2f}"
             for row in paired)]
-    for name, reason in result["skipped"].items():
-        lines.append(f"\nskipped {name}: {reason}")
+    lines += skipped_lines(result["skipped"])
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=9, help="interleaved measurement rounds (default 9)")
     parser.add_argument("--batch", type=int, default=32, help="batch size (d2l: 32)")
     parser.add_argument("--hidden", type=int, default=256, help="units per LSTM layer (d2l: 256)")
@@ -561,20 +548,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-foreign-load", type=float, default=None, metavar="SHARE",
                         help="drop rounds in which other processes used more than this share (0-1) of the CPU")
     parser.add_argument("--pause", type=float, default=0.3, help="seconds of idle before each measurement")
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run: 1 round, small model, few steps")
-    parser.add_argument("--verbose", action="store_true", help="print every round's ratios to stderr")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rounds, args.batch, args.hidden, args.steps = 1, 4, 16, 8
-        args.train_steps, args.infer_steps, args.pause = 2, 2, 0.0
-    return args
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return common.parse_args(__doc__, argv, _arguments, quick="tiny smoke run: 1 round, small model, few steps",
+                             quick_values={"rounds": 1, "batch": 4, "hidden": 16, "steps": 8, "train_steps": 2,
+                                           "infer_steps": 2, "pause": 0.0}, verbose="ratios")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    result = run(args)
-    print_report(format_table(result))
-    return 0
+    return common.main(argv, parse_args, run, format_table)
 
 
 if __name__ == "__main__":

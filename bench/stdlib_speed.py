@@ -27,26 +27,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import pathlib
-import shutil
-import statistics
 import subprocess
 import sys
 import sysconfig
 import time
 from typing import Any
 
-from common import print_report  # bench/ is the script's folder
+import common  # bench/ is the script's folder
+from common import REPO, console_script, format_spread, quiet_env, rotated, spread, table_head
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
 TARGET_FILES_PER_SECOND = 500.0
 EXCLUDED = ("site-packages", "dist-packages")
 QUICK_PACKAGES = ("json", "email", "importlib")
-
-
-def find_cli() -> str | None:
-    beside = pathlib.Path(sys.executable).parent / "tf1-migrate"
-    return str(beside) if beside.exists() else shutil.which("tf1-migrate")
 
 
 def tree_paths(quick: bool) -> list[str]:
@@ -66,7 +58,7 @@ def count_files(paths: list[str]) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    cli = find_cli()
+    cli = console_script("tf1-migrate")
     if cli is None:
         raise SystemExit("tf1-migrate console script not found (pip install -e .)")
     paths = tree_paths(args.quick)
@@ -82,10 +74,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     names = list(commands)
     walls: dict[str, list[float]] = {name: [] for name in names}
     exits: dict[str, set[int]] = {name: set() for name in names}
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = quiet_env()
     for round_index in range(args.rounds):
-        shift = round_index % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in rotated(names, round_index):
             start = time.perf_counter()
             completed = subprocess.run(commands[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                        env=env, timeout=3600)
@@ -97,12 +88,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for name in names:
         start_up = name.startswith("tf1-migrate --help")
-        rates = [files / wall for wall in walls[name]]
-        rows.append({"name": name, "wall": statistics.median(walls[name]),
-                     "wall_range": (min(walls[name]), max(walls[name])), "start_up": start_up,
-                     "files_per_second": None if start_up else statistics.median(rates),
-                     "rate_range": None if start_up else (min(rates), max(rates)),
-                     "exits": sorted(exits[name])})
+        wall, wall_range = spread(walls[name])
+        rate, rate_range = (None, None) if start_up else spread([files / seconds for seconds in walls[name]])
+        rows.append({"name": name, "wall": wall, "wall_range": wall_range, "start_up": start_up,
+                     "files_per_second": rate, "rate_range": rate_range, "exits": sorted(exits[name])})
     return {"paths": paths, "files": files, "bytes": size, "rounds": args.rounds, "jobs": args.jobs, "rows": rows}
 
 
@@ -113,41 +102,34 @@ def format_table(result: dict[str, Any]) -> str:
         f"Median of {result['rounds']} round(s), whole command in a subprocess (start-up included); "
         f"ratio = files/s / the target {TARGET_FILES_PER_SECOND:.0f} files/s (in brackets the lowest and highest).",
         "",
-        "| contender | wall (s) | files/s | ratio to target | exit code |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        *table_head("contender", "wall (s)", "files/s", "ratio to target", "exit code"),
     ]
     target = TARGET_FILES_PER_SECOND
     for row in result["rows"]:
-        low_wall, high_wall = row["wall_range"]
+        wall = format_spread(row["wall"], *row["wall_range"])
         exits = ",".join(str(code) for code in row["exits"])
         if row["start_up"]:
-            lines.append(f"| {row['name']} | {row['wall']:.2f} ({low_wall:.2f}–{high_wall:.2f}) | – | – | {exits} |")
+            lines.append(f"| {row['name']} | {wall} | – | – | {exits} |")
             continue
         low, high = row["rate_range"]
-        lines.append(f"| {row['name']} | {row['wall']:.2f} ({low_wall:.2f}–{high_wall:.2f}) | "
-                     f"{row['files_per_second']:,.0f} | {row['files_per_second'] / target:.2f} "
-                     f"({low / target:.2f}–{high / target:.2f}) | {exits} |")
+        ratio = format_spread(row["files_per_second"] / target, low / target, high / target)
+        lines.append(f"| {row['name']} | {wall} | {row['files_per_second']:,.0f} | {ratio} | {exits} |")
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs of the rewrite (default 2)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: only {', '.join(QUICK_PACKAGES)} of the standard library, 1 round")
-    parser.add_argument("--verbose", action="store_true", help="print every round's wall times to stderr")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rounds = 1
-    return args
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return common.parse_args(__doc__, argv, _arguments,
+                             quick=f"smoke run: only {', '.join(QUICK_PACKAGES)} of the standard library, 1 round",
+                             quick_values={"rounds": 1}, verbose="wall times")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    result = run(args)
-    print_report(format_table(result))
-    return 0
+    return common.main(argv, parse_args, run, format_table)
 
 
 if __name__ == "__main__":
