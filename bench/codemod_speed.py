@@ -4,10 +4,11 @@
     python bench/codemod_speed.py --files 600 --rounds 3
     python bench/codemod_speed.py --quick         # tiny smoke run (tests/test_bench_smoke.py)
 
-The tree is generated, nothing is downloaded: copies of tests/fixtures/tf1_scripts/*.py (legacy
-TF 0.x/1.x RNN scripts, a notebook export, Python 2 files, an unparseable file and a
-TensorFlow-free one among them) spread over sub-packages, each copy made distinct by a header
-comment. Measured in the same run, in a rotating order every round:
+The tree is generated, nothing is downloaded: copies of the fixture corpus, tests/fixtures/tf1_scripts/*.py
+and the Hallström script it reads from tf1_reference/data/ (legacy TF 0.x/1.x RNN scripts, a
+notebook export, Python 2 files, an unparseable file and a TensorFlow-free one among them) spread
+over sub-packages, each copy made distinct by a header comment. Measured in the same run, in a
+rotating order every round:
 
 * ``bare libcst (jobs 1)``  parse + one bare ``CSTTransformer`` + ``.code`` per file: the floor
   any libcst codemod pays (= 1.00: every ratio is against it, within the same round);
@@ -42,20 +43,23 @@ from common import (REPO, ForeignLoad, console_script, foreign_load_line, format
                     skipped_lines, spread, table_head)
 
 FIXTURES = REPO / "tests" / "fixtures" / "tf1_scripts"
+# A corpus script kept where the demo bundles it (tests/corpus_tools.py, HALLSTROM_SCRIPT).
+HALLSTROM = REPO / "tf1_reference" / "data" / "hallstrom_echo_tf1.py"
 
 
 def generate_tree(root: pathlib.Path, count: int) -> list[str]:
     """``count`` distinct copies of the fixture scripts under ``root/pkg_<n>/``; returns their paths."""
-    sources = sorted(path for path in FIXTURES.glob("*.py"))
-    if not sources:
+    fixtures = list(FIXTURES.glob("*.py"))
+    if not fixtures:
         raise SystemExit(f"no fixture scripts in {FIXTURES}")
+    sources = sorted([*fixtures, HALLSTROM], key=lambda path: path.name)
     paths = []
     for index in range(count):
         source = sources[index % len(sources)]
         package = root / f"pkg_{index // len(sources)}"
         package.mkdir(parents=True, exist_ok=True)
         target = package / f"{source.stem}_{index}.py"
-        data = source.read_bytes()  # follows the fixture's symlink, as a checkout would
+        data = source.read_bytes()
         # A distinct first line per copy (kept as bytes: CRLF and odd encodings survive).
         newline = b"\r\n" if b"\r\n" in data else b"\n"
         target.write_bytes(b"# generated copy " + str(index).encode() + newline + data)

@@ -28,6 +28,9 @@ import tempfile
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "tests" / "fixtures" / "tf1_scripts"
+# Hallström's TF 0.12 echo script is the demo's bundled default (shipped in the wheel); the corpus
+# reads that one copy where it lives rather than keeping a copy or a link of its own.
+HALLSTROM_SCRIPT = REPO / "tf1_reference" / "data" / "hallstrom_echo_tf1.py"
 
 # What a corpus file is for; decides which checks the tests apply to it.
 RUNS = "runs"  # self-contained; rewritten at compat it must run and train
@@ -52,6 +55,8 @@ class CorpusScript:
     finding_mentions: tuple[str, ...] = ()
     # For UNPARSEABLE: the 1-based line the parse error must point at (None: not checked).
     error_line: int | None = None
+    # Where the file is, when the project keeps it outside the corpus folder.
+    folder: pathlib.Path = CORPUS_DIR
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -59,7 +64,7 @@ class CorpusScript:
 
     @property
     def path(self) -> pathlib.Path:
-        return CORPUS_DIR / self.name
+        return self.folder / self.name
 
     @property
     def runnable(self) -> bool:
@@ -70,7 +75,7 @@ class CorpusScript:
 # The manifest. tests/fixtures/tf1_scripts/README.md says what each file covers; the tests
 # check that the directory, this table and the README list the same files.
 CORPUS = (
-    CorpusScript("packed_state_echo_tf012.py", RUNS),
+    CorpusScript(HALLSTROM_SCRIPT.name, RUNS, folder=HALLSTROM_SCRIPT.parent),
     CorpusScript("packed_state_echo_dynamic.py", RUNS),
     CorpusScript("packed_state_static_contrib_alias.py", RUNS),
     CorpusScript("char_lm_deep_lstm_time_major.py", RUNS),
@@ -158,7 +163,7 @@ def every_tf1_script() -> list[pathlib.Path]:
     """Every TF1 script the repository holds as rewrite input: the corpus, the keras-level proof
     fixtures and the examples' ``before.py`` files (for checks that two ways of rewriting agree)."""
     return sorted([
-        *CORPUS_DIR.glob("*.py"),
+        *(script.path for script in CORPUS),
         *(REPO / "tests" / "fixtures" / "keras_level").glob("*.py"),
         *(REPO / "examples").glob("*/before.py"),
     ])

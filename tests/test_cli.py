@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from corpus_tools import HALLSTROM_SCRIPT
+
 FIXTURES = Path(__file__).parent / "fixtures" / "tf1_scripts"
 OLD_SCRIPT = """import tensorflow as tf
 x = tf.placeholder(tf.float32, [None, 3])
@@ -213,7 +215,7 @@ def test_tensorflow_free_tree_the_standard_library_comes_back_byte_identical(tmp
 def test_interrupted_write_leaves_every_file_old_or_new(tmp_path):
     tree = tmp_path / "tree"
     tree.mkdir()
-    source = (FIXTURES / "packed_state_echo_tf012.py").read_text()
+    source = HALLSTROM_SCRIPT.read_text()
     for index in range(300):
         write(tree / f"script_{index:03d}.py", source)
     expected_new = cli("rewrite", "-", stdin=source).stdout

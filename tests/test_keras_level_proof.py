@@ -2,12 +2,15 @@
 from the same weights, give the same outputs, states, losses and gradient norms.
 
 For each fixture in ``tests/fixtures/keras_level/`` the harness
-(``tests/scripts/prove_keras_level.py``, one subprocess for all five: the rewritten modules
+(``tests/scripts/prove_keras_level.py``, one subprocess for all four: the rewritten modules
 disable eager execution process-wide) builds the compat-level graph -- TF1's own legacy cells --
 initialises it and saves a real ``Saver`` checkpoint with its ``.meta``; it then builds the
 keras-level graph, loads that checkpoint with ``keras_rnn.restore_tf1_checkpoint`` (gate
 reorder, kernel split, ``forget_bias`` read from the ``.meta`` and folded into the bias) and
 runs the same fetches on the same feed.
+
+Hallström's packed-state script is proved at the keras level from its one copy, the demo's bundled
+``tf1_reference/data/hallstrom_echo_tf1.py``, by ``tf1-migrate prove`` (tests/test_fixture_proofs.py).
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ HARNESS = ct.REPO / "tests" / "scripts" / "prove_keras_level.py"
 # fixture -> (TF1 cell scopes whose weights must have been loaded into Keras cells, fetches whose
 # value is random on both sides because dropout is on: compared by shape only)
 EXPECTED = {
-    "hallstrom_packed_state.py": ([f"rnn/multi_rnn_cell/cell_{i}/basic_lstm_cell" for i in range(3)], ()),
     "course_language_model.py": ([f"LM/rnn/multi_rnn_cell/cell_{i}/lstm_cell" for i in range(2)] + ["LM/dense/kernel"], ("train_loss",)),
     "bidirectional_lengths.py": ([f"bidirectional_rnn/{d}/multi_rnn_cell/cell_{i}/lstm_cell" for d in ("fw", "bw") for i in range(2)], ()),
     "gru_stack_time_major.py": ([f"encoder/rnn/multi_rnn_cell/cell_{i}/gru_cell" for i in range(3)], ()),

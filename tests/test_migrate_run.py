@@ -3,7 +3,8 @@
 Each script prints ``LOSS <first> <last>`` (mean loss over its first and last few steps); the
 rewritten script runs in a fresh process without TF_USE_LEGACY_KERAS in its environment, so
 the setting the rewrite inserts is what makes the legacy cells work. The fixture corpus
-(tests/fixtures/tf1_scripts, tests/test_compat_corpus.py) covers many more scripts.
+(tests/fixtures/tf1_scripts, tests/test_compat_corpus.py) covers many more scripts, Hallström's
+packed-state echo model among them (its one copy, the demo's tf1_reference/data/hallstrom_echo_tf1.py).
 """
 
 from __future__ import annotations
@@ -18,99 +19,6 @@ import pytest
 from migrate import rewrite_source
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-
-# Erik Hallstrom's packed-state echo model as published (TF 0.x): tf.unpack, old tf.split
-# order, tf.nn.rnn, [cell] * num_layers, positional cross entropy, initialize_all_variables.
-HALLSTROM = r'''\
-from __future__ import print_function, division
-import numpy as np
-import tensorflow as tf
-
-num_epochs = 6
-total_series_length = 5000
-truncated_backprop_length = 15
-state_size = 4
-num_classes = 2
-echo_step = 3
-batch_size = 5
-num_batches = total_series_length//batch_size//truncated_backprop_length
-num_layers = 3
-np.random.seed(3)
-tf.set_random_seed(3)
-
-def generateData():
-    x = np.array(np.random.choice(2, total_series_length, p=[0.5, 0.5]))
-    y = np.roll(x, echo_step)
-    y[0:echo_step] = 0
-
-    x = x.reshape((batch_size, -1))  # The first index changing slowest, subseries as rows
-    y = y.reshape((batch_size, -1))
-
-    return (x, y)
-
-batchX_placeholder = tf.placeholder(tf.float32, [batch_size, truncated_backprop_length])
-batchY_placeholder = tf.placeholder(tf.int32, [batch_size, truncated_backprop_length])
-
-init_state = tf.placeholder(tf.float32, [num_layers, 2, batch_size, state_size])
-
-state_per_layer_list = tf.unpack(init_state, axis=0)
-rnn_tuple_state = tuple(
-    [tf.nn.rnn_cell.LSTMStateTuple(state_per_layer_list[idx][0], state_per_layer_list[idx][1])
-     for idx in range(num_layers)]
-)
-
-W2 = tf.Variable(np.random.rand(state_size, num_classes),dtype=tf.float32)
-b2 = tf.Variable(np.zeros((1,num_classes)), dtype=tf.float32)
-
-# Unpack columns
-inputs_series = tf.split(1, truncated_backprop_length, batchX_placeholder)
-labels_series = tf.unpack(batchY_placeholder, axis=1)
-
-# Forward passes
-cell = tf.nn.rnn_cell.LSTMCell(state_size, state_is_tuple=True)
-cell = tf.nn.rnn_cell.MultiRNNCell([cell] * num_layers, state_is_tuple=True)
-states_series, current_state = tf.nn.rnn(cell, inputs_series, initial_state=rnn_tuple_state)
-
-logits_series = [tf.matmul(state, W2) + b2 for state in states_series] #Broadcasted addition
-predictions_series = [tf.nn.softmax(logits) for logits in logits_series]
-
-losses = [tf.nn.sparse_softmax_cross_entropy_with_logits(logits, labels) for logits, labels in zip(logits_series,labels_series)]
-total_loss = tf.reduce_mean(losses)
-
-train_step = tf.train.AdagradOptimizer(0.3).minimize(total_loss)
-
-with tf.Session() as sess:
-    sess.run(tf.initialize_all_variables())
-    loss_list = []
-
-    for epoch_idx in range(num_epochs):
-        x,y = generateData()
-
-        _current_state = np.zeros((num_layers, 2, batch_size, state_size))
-
-        print("New data, epoch", epoch_idx)
-
-        for batch_idx in range(num_batches):
-            start_idx = batch_idx * truncated_backprop_length
-            end_idx = start_idx + truncated_backprop_length
-
-            batchX = x[:,start_idx:end_idx]
-            batchY = y[:,start_idx:end_idx]
-
-            _total_loss, _train_step, _current_state, _predictions_series = sess.run(
-                [total_loss, train_step, current_state, predictions_series],
-                feed_dict={
-                    batchX_placeholder: batchX,
-                    batchY_placeholder: batchY,
-                    init_state: _current_state
-                })
-
-            loss_list.append(_total_loss)
-
-            if batch_idx%100 == 0:
-                print("Step",batch_idx, "Batch loss", _total_loss)
-    print("LOSS %.4f %.4f" % (np.mean(loss_list[:20]), np.mean(loss_list[-20:])))
-'''
 
 # A TF 1.x contrib-era language model: `from tensorflow.contrib import rnn`, a cell wrapped in
 # DropoutWrapper reused by [lstm] * layers, contrib.layers.fully_connected, old tf.concat.
@@ -202,7 +110,7 @@ print("LOSS %.4f %.4f" % (np.mean(losses[:5]), np.mean(losses[-5:])))
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "name, source",
-    [("hallstrom", HALLSTROM), ("contrib_lm", CONTRIB_LM), ("star_gru", STAR_GRU)],
+    [("contrib_lm", CONTRIB_LM), ("star_gru", STAR_GRU)],
 )
 def test_rewritten_script_runs_and_trains(tmp_path, name: str, source: str) -> None:
     result = rewrite_source(source, path=f"{name}.py", level="compat")
