@@ -656,3 +656,112 @@ def test_load_converted_gives_the_saved_weights_and_config(tmp_path):
         load_converted(tmp_path / "rnn.h5")
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_converted(tmp_path / "missing.keras")
+
+
+# --- building without the random draws: one block of one thread --------------------------------
+
+# Keras' random initializer classes, each with its own draw (__call__).
+RANDOM_INITIALIZER_CLASSES = (keras.initializers.RandomNormal, keras.initializers.RandomUniform,
+                              keras.initializers.TruncatedNormal, keras.initializers.VarianceScaling,
+                              keras.initializers.Orthogonal)
+
+
+def _keras_initializers_state():
+    """What a conversion must leave as it found it: every draw method, and seeded draws' values."""
+    calls = {cls: vars(cls)["__call__"] for cls in RANDOM_INITIALIZER_CLASSES}
+    draws = [keras.ops.convert_to_numpy(cls(seed=7)((4, 4)))
+             for cls in (keras.initializers.GlorotUniform, keras.initializers.Orthogonal,
+                         keras.initializers.RandomNormal, keras.initializers.HeNormal)]
+    assert all(np.any(draw) for draw in draws)
+    return calls, draws
+
+
+def _assert_keras_initializers_unchanged(before) -> None:
+    calls, draws = _keras_initializers_state()
+    assert calls == before[0]
+    for got, want in zip(draws, before[1]):
+        np.testing.assert_array_equal(got, want)
+    fresh = keras.layers.LSTMCell(4)
+    fresh.build((None, 3))
+    assert np.any(fresh.kernel.numpy()) and np.any(fresh.recurrent_kernel.numpy())
+
+
+def test_no_random_draws_holds_for_its_own_block_and_thread_only():
+    # Another thread building a model meanwhile draws as usual; afterwards no initializer anywhere
+    # is still of the block's zero-drawing kind.
+    import gc
+    import threading
+
+    from tf2_port.build import base_cell
+    from tf2_port.checkpoint import _no_random_draws
+
+    before = _keras_initializers_state()
+    entered, other_built = threading.Event(), threading.Event()
+    built, errors = {}, []
+
+    def build_inside_the_block():
+        try:
+            with _no_random_draws():
+                entered.set()
+                assert other_built.wait(timeout=120)
+                # Bidirectional copies its layers through their configs: the copies draw no more.
+                built["port"] = StackPort(StackSpec(
+                    layers=(LayerSpec("lstm", 4, use_peepholes=True, num_proj=3), LayerSpec("gru", 3)),
+                    driver="bidirectional_dynamic_rnn"))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+            entered.set()
+
+    worker = threading.Thread(target=build_inside_the_block)
+    worker.start()
+    try:
+        assert entered.wait(timeout=120)
+        other = keras.layers.LSTMCell(4)
+        other.build((None, 3))
+    finally:
+        other_built.set()
+        worker.join(timeout=300)
+    assert not errors, errors
+    assert np.any(other.kernel.numpy()) and np.any(other.recurrent_kernel.numpy())
+    port = built["port"]
+    drawn = [weight for weight in port.weights if not weight.path.endswith("/bias")]  # biases: zeros and ones
+    assert drawn and not any(np.any(weight.numpy()) for weight in drawn)
+    cell = base_cell(port.cells["fw"][0])
+    assert type(cell.kernel_initializer) is keras.initializers.GlorotUniform
+    assert cell.get_config()["recurrent_initializer"]["class_name"] == "Orthogonal"
+    assert not [obj for obj in gc.get_objects() if type(obj).__name__.startswith("_ZeroDraw")]
+    _assert_keras_initializers_unchanged(before)
+
+
+def test_two_conversions_in_two_threads_at_once_give_each_checkpoints_weights(tmp_path):
+    import threading
+
+    specs = {
+        "enc": StackSpec(layers=(LayerSpec("lstm", 6, use_peepholes=True, num_proj=4), LayerSpec("lstm", 4)),
+                         scope="enc"),
+        "bidi": StackSpec(layers=(LayerSpec("gru", 5), LayerSpec("basic_rnn", 3)),
+                          driver="bidirectional_dynamic_rnn"),
+    }
+    references = {name: run_reference(spec, seed=index, checkpoint_path=tmp_path / name / "model.ckpt")
+                  for index, (name, spec) in enumerate(specs.items())}
+    before = _keras_initializers_state()
+    start = threading.Barrier(len(specs))
+    results, errors = {}, {}
+
+    def convert(name):
+        try:
+            start.wait(timeout=120)
+            results[name] = convert_checkpoint(tmp_path / name / "model.ckpt", tmp_path / name / "out")
+        except BaseException as error:  # reported by the main thread
+            errors[name] = error
+
+    threads = [threading.Thread(target=convert, args=(name,)) for name in specs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not errors, errors
+    for name, spec in specs.items():
+        (stack,) = results[name].stacks
+        _compare_with_reference(stack.keras_path, spec, references[name])
+    _assert_keras_initializers_unchanged(before)
