@@ -1,4 +1,4 @@
-"""Hand-written symbol tables for the compat level (DESIGN.md §4 and §7).
+"""Hand-written symbol tables for the compat level (ARCHITECTURE.md: the codemod engine).
 
 Every key is a canonical dotted name as an old script meant it (``tensorflow.<path>``, whatever
 the import form); every target is a name that exists in the installed TensorFlow 2

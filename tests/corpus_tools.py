@@ -98,7 +98,7 @@ CORPUS = (
     CorpusScript("tab_indented_last_symbol_tracker.py", RUNS),
     CorpusScript("crlf_running_max_lstm.py", RUNS),
     # legacy_seq2seq / tf.nn.seq2seq / contrib.seq2seq / optimize_loss have no tf.compat.v1
-    # home; DESIGN.md §4 converts them at the keras level, so compat reports them instead.
+    # home; the keras level converts them, so compat reports them instead.
     CorpusScript(
         "word_lm_manual_unroll_legacy_seq2seq.py",
         RUNS_AFTER_KERAS,

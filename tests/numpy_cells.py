@@ -1,6 +1,6 @@
 """TF1 cell equations written out in NumPy, from the TF1 variable layouts.
 
-An independent statement of the layouts DESIGN.md §3.1 records (LSTM gate
+An independent statement of the layouts ARCHITECTURE.md (facts: weights) records (LSTM gate
 blocks (i, j, f, o) with forget_bias added to f; GRU gates (r, u) then a
 candidate on concat([x, r * h])): if the reference graph agrees with these to
 float64 round-off, the converters in tf2_port start from facts.

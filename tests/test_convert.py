@@ -17,7 +17,7 @@ tf2_port.build), and only its weight layout is tested below.
 
 Tolerances. float32: TF1 computes concat([x, h]) @ W in one matmul while Keras
 computes x @ K + h @ R, so partial sums round differently; measured <= 4e-7 on
-unit-scale values (DESIGN.md §3), so atol 1e-6. float64: the same effect at
+unit-scale values (ARCHITECTURE.md: facts), so atol 1e-6. float64: the same effect at
 ~1e-16; 1e-12 leaves a wide margin yet is far below any layout error (> 1e-2).
 relu is unbounded, so outputs can exceed 1 and rounding grows with magnitude:
 the absolute tolerance is scaled by the largest reference magnitude (>= 1).
@@ -47,7 +47,7 @@ DTYPES = ("float32", "float64")
 # input width != units, so a kernel split at the wrong row cannot pass by accident.
 BATCH, TIME, INPUT_SIZE, UNITS = 3, 6, 3, 5
 
-# DESIGN.md §3.3: variable scope of each legacy cell under dynamic_rnn's "rnn".
+# ARCHITECTURE.md, facts (names): variable scope of each legacy cell under dynamic_rnn's "rnn".
 TF1_CELL_SCOPES = {
     "basic_rnn": "basic_rnn_cell", "gru": "gru_cell", "basic_lstm": "basic_lstm_cell", "lstm": "lstm_cell",
 }
@@ -289,7 +289,7 @@ def test_module_is_pure_numpy():
 
 
 def test_lstm_layout_matches_the_design_table_slice_by_slice():
-    # DESIGN.md §3.1 written as explicit slices, independent of the module's tables.
+    # ARCHITECTURE.md, facts (weights), written as explicit slices, independent of the module's tables.
     rng = np.random.default_rng(0)
     u = UNITS
     kernel = rng.normal(size=(INPUT_SIZE + u, 4 * u))

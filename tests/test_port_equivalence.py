@@ -6,7 +6,7 @@ graph through tf2_port.convert; inputs and initial states are random non-zero.
 Tolerances (tf2_port.verify.TOLERANCES, scaled by the largest output magnitude
 for relu paths). float32: the TF1 cells compute concat([x, h]) @ W in one matmul,
 Keras computes x @ K + h @ R, so sums round differently: measured ≤ 4e-7 on
-unit-scale values per DESIGN.md §3 (here: worst 1.8e-7 over the catalogue);
+unit-scale values (ARCHITECTURE.md: facts) (here: worst 1.8e-7 over the catalogue);
 1e-6 absolute leaves a margin of five. float64: the same differences at 1e-16
 relative (worst measured 4.4e-16); 1e-14 allowed.
 """
@@ -53,7 +53,7 @@ def test_fast_form_matches_tf1_and_the_cell_form_bit_for_bit(case, driver):
     fast = compare_spec(spec, fast=True)
     cell_form = compare_spec(spec, reference=fast.reference)
     assert fast.passed, fast.diffs
-    # DESIGN.md §3.2: stacked keras.layers.LSTM == RNN(StackedRNNCells) with the same weights, bit for bit.
+    # ARCHITECTURE.md, facts (stacks): stacked keras.layers.LSTM == RNN(StackedRNNCells) with the same weights, bit for bit.
     np.testing.assert_array_equal(fast.port_outputs, cell_form.port_outputs)
 
 

@@ -28,7 +28,7 @@ def _spec(*layers, **options):
     return StackSpec(layers=tuple(layers), **options)
 
 
-# --- names (DESIGN.md §3.3) ---------------------------------------------------------------
+# --- names (ARCHITECTURE.md: facts, names) ---------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["basic_rnn", "gru", "basic_lstm", "lstm"])

@@ -202,7 +202,7 @@ def test_verify_all_runs_every_case_in_both_dtypes():
     assert sorted((row["case"], row["dtype"]) for row in table) == sorted(
         (name, dtype) for name in CONSTRUCTS for dtype in ("float32", "float64"))
     assert all(row["result"] == "ok" for row in table)
-    # DESIGN.md: float32 1e-6, float64 1e-14, scaled by the output magnitude on relu paths.
+    # ARCHITECTURE.md, invariants: float32 1e-6, float64 1e-14, scaled by the output magnitude on relu paths.
     for row in table:
         assert float(row["tolerance"]) >= (1e-6 if row["dtype"] == "float32" else 1e-14)
         assert max(float(row["outputs"]), float(row["states"])) <= float(row["tolerance"])

@@ -79,7 +79,7 @@ def _require_optional_positive_number(field_name: str, value: Any) -> None:
 
 @dataclass(frozen=True)
 class DropoutSpec:
-    """``DropoutWrapper`` settings (TF1 semantics, DESIGN.md §3.2).
+    """``DropoutWrapper`` settings (TF1 semantics: ARCHITECTURE.md, facts: dropout).
 
     A keep probability below 1.0 is fed to the TF1 graph through a
     ``placeholder_with_default``, as real scripts fed ``keep_prob``: the

@@ -3,7 +3,7 @@
 A TF1 checkpoint stores each cell as one fused ``kernel`` over ``concat([x, h])``
 with its gates in TF1's order; Keras 3 cells keep an input ``kernel``, a
 ``recurrent_kernel`` and a ``bias`` with the gates in Keras' order. The functions
-here move weights between the two layouts (DESIGN.md §3.1), one function per
+here move weights between the two layouts (ARCHITECTURE.md, facts: weights), one function per
 cell family, each docstring stating both layouts. They get right the three
 things hand-written conversions get wrong: the gate order, the kernel split
 and the ``forget_bias`` that TF1 adds at run time but never saves.

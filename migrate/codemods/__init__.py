@@ -1,4 +1,4 @@
-"""The codemods, one per module, and the levels that compose them (DESIGN.md §4).
+"""The codemods, one per module, and the levels that compose them (ARCHITECTURE.md: the codemod engine).
 
 Order matters within a level: the engine runs the codemods' leave methods in this order on
 each node, and a codemod that replaces a node by one of another kind ends the chain for it.

@@ -7,7 +7,7 @@ state tensors it feeds and fetches in TF1 structure -- while every RNN part is a
     outputs, state = keras_rnn.dynamic_rnn(cell, x, sequence_length=lengths, initial_state=s0)
 
 Each driver here is a ``keras.layers.RNN(cell, return_sequences=True, return_state=True)`` call
-(DESIGN.md §3.2): ``sequence_length`` becomes a mask with ``zero_output_for_mask=True``,
+(ARCHITECTURE.md: facts): ``sequence_length`` becomes a mask with ``zero_output_for_mask=True``,
 ``time_major`` becomes transposes, and the state crosses the boundary with the (c, h) <-> [h, c]
 swap, so the script still sees ``LSTMStateTuple(c, h)`` per LSTM layer (a tuple of them for a
 stack, or one concatenated matrix for ``state_is_tuple=False``) -- the layout it feeds and fetches
