@@ -431,19 +431,10 @@ class ModuleAnalysis:
             if resolve.is_legacy_path(path) and name.startswith(path + "."):
                 return None, False
             return name, False
-        if resolution.call_rewrite is not None:
-            if use.call is not None:
-                return None, True  # fix_arguments rewrites the whole call
-            self.reports.append(
-                Report(
-                    use.node,
-                    "TFM101",
-                    f"{display(resolution.key)} has no TensorFlow 2 home",
-                    resolution.suggestion,
-                )
-            )
-            return None, True
-        if resolution.target is None:
+        if resolution.call_rewrite is not None and use.call is not None:
+            return None, True  # fix_arguments rewrites the whole call
+        if resolution.call_rewrite is not None or resolution.target is None:
+            # A call rewrite used as a value (not called here) has no home either.
             self.reports.append(
                 Report(
                     use.node,

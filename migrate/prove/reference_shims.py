@@ -30,21 +30,9 @@ def rnn_decoder(
     scope: Any = None,
 ) -> tuple[list[Any], Any]:
     """TF1 ``legacy_seq2seq.rnn_decoder``, as TF 1.15 wrote it, on a legacy cell."""
-    with tf.compat.v1.variable_scope(scope or "rnn_decoder"):
-        state = initial_state
-        outputs: list[Any] = []
-        previous = None
-        for step, step_input in enumerate(decoder_inputs):
-            if loop_function is not None and previous is not None:
-                with tf.compat.v1.variable_scope("loop_function", reuse=True):
-                    step_input = loop_function(previous, step)
-            if step > 0:
-                tf.compat.v1.get_variable_scope().reuse_variables()
-            output, state = cell(step_input, state)
-            outputs.append(output)
-            if loop_function is not None:
-                previous = output
-    return outputs, state
+    from tf2_port.keras_rnn.seq2seq import legacy_rnn_decoder
+
+    return legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope)
 
 
 def legacy_sequence_loss(

@@ -1,7 +1,7 @@
 """TF1's seq2seq helpers: ``rnn_decoder``, ``basic_rnn_seq2seq`` and the sequence losses.
 
 ``rnn_decoder`` steps a Keras cell through :func:`~tf2_port.keras_rnn.call_cell` (and a cell the
-keras level left TF1 through TF1's own loop, ``_legacy_rnn_decoder``); the losses are TF1's
+keras level left TF1 through TF1's own loop, ``legacy_rnn_decoder``); the losses are TF1's
 formulas on logits and integer targets.
 """
 
@@ -29,7 +29,7 @@ def rnn_decoder(
     instead of the given input (the sampling decoder).
     """
     if not isinstance(cell, keras.layers.Layer):
-        return _legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope)
+        return legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope)
     state = initial_state
     outputs: list[Any] = []
     previous = None
@@ -46,11 +46,12 @@ def rnn_decoder(
     return outputs, state
 
 
-def _legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope):
-    """TF1's own loop, for a cell the keras level left TF1 (a chain it could not convert whole,
-    TFM506): ``legacy_seq2seq`` has no TensorFlow 2 home, so its call is this module's either way.
-    ``migrate.prove.reference_shims.rnn_decoder`` is the same loop on purpose: prove's reference
-    run must not execute the runtime it judges."""
+def legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function=None, scope=None):
+    """TF1's own loop, as TF 1.15 wrote it, for a legacy cell: what the keras level runs for a cell
+    it left TF1 (a chain it could not convert whole, TFM506) -- ``legacy_seq2seq`` has no
+    TensorFlow 2 home, so its call is this module's either way -- and what prove's reference run
+    runs (``migrate.prove.reference_shims``). One copy of TF1's formula: the candidate runs it only
+    where the reference's cells are TF1's too."""
     with tf.compat.v1.variable_scope(scope or "rnn_decoder"):
         state = initial_state
         outputs: list[Any] = []
