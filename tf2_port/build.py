@@ -5,7 +5,7 @@
     port.set_tf1_variables(variables)        # {TF1 name: array}, converted exactly
     outputs, *states = port(x, initial_state=keras_states, sequence_length=lengths)
 
-The mapping (DESIGN.md §3.1–3.2):
+The mapping (ARCHITECTURE.md, "Facts the code encodes"):
 
 * cells: ``BasicRNNCell`` -> ``SimpleRNNCell``; ``GRUCell`` ->
   ``GRUCell(reset_after=False)``; ``BasicLSTMCell`` / ``LSTMCell`` ->
@@ -34,6 +34,9 @@ from tf2_port import convert
 from tf2_port.cells import DropoutWrapperCell, ResidualCell, TF1LSTMCell
 from tf2_port.names import directions, tf1_cell_prefix
 from tf2_port.state import layer_state_sizes
+from tf2_port.tf1_names import (
+    FAMILY_ROLES, OPTIONAL_ROLE_KEYWORDS, SPEC_KIND_FAMILIES, cell_roles, find_variable_name,
+)
 
 _PACKAGE = "tf1_migrate"
 
@@ -422,40 +425,36 @@ class StackPort(keras.Model):
         return cls(**config)
 
 
-def _tf1_variable(variables: dict[str, Any], name: str) -> Any:
-    if name not in variables:
-        raise ValueError(f"Missing TF1 variable `{name}`: expected it in the variables, received none by that name.")
-    return variables[name]
+def _tf1_variable(variables: dict[str, Any], prefix: str, role: str) -> tuple[Any, str]:
+    """``(array, name)`` of ``role`` under ``prefix``, in TF >= 1.2 or TF 1.0-1.1 spelling."""
+    name = find_variable_name(variables, prefix, role)
+    if name is None:
+        raise ValueError(
+            f"Missing TF1 variable `{prefix}/{role}`: expected it in the variables, received none by that name."
+        )
+    return variables[name], name
 
 
 def tf1_layer_weights(layer: LayerSpec, variables: dict[str, Any], prefix: str,
                       input_size: int) -> tuple[list[Any], list[str]]:
-    """The Keras weight list of one layer's base cell from TF1 variables under ``prefix``."""
-    def get(suffix: str) -> Any:
-        return _tf1_variable(variables, f"{prefix}/{suffix}")
+    """The Keras weight list of one layer's base cell from TF1 variables under ``prefix``.
 
+    Also returns the TF1 names read, in the family's role order (:mod:`tf2_port.tf1_names`).
+    """
+    family = SPEC_KIND_FAMILIES[layer.kind]
+    roles = cell_roles(family, peepholes=layer.use_peepholes, projection=layer.num_proj is not None)
+    found = {role: _tf1_variable(variables, prefix, role) for role in roles}
+    required = [found[role][0] for role in FAMILY_ROLES[family][0]]
     if layer.kind == "basic_rnn":
-        names = ["kernel", "bias"]
-        weights = convert.basic_rnn_to_keras(get("kernel"), get("bias"), input_size)
+        weights = convert.basic_rnn_to_keras(*required, input_size)
     elif layer.kind == "gru":
-        names = ["gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"]
-        weights = convert.gru_to_keras(*(get(n) for n in names), input_size)
+        weights = convert.gru_to_keras(*required, input_size)
     elif needs_tf1_lstm_cell(layer):
-        names = ["kernel", "bias"]
-        extras: dict[str, Any] = {}
-        if layer.use_peepholes:
-            names += ["w_i_diag", "w_f_diag", "w_o_diag"]
-            extras.update(w_i_diag=get("w_i_diag"), w_f_diag=get("w_f_diag"), w_o_diag=get("w_o_diag"))
-        if layer.num_proj is not None:
-            names.append("projection/kernel")
-            extras["projection_kernel"] = get("projection/kernel")
-        weights = convert.lstm_peephole_projection_to_keras(
-            get("kernel"), get("bias"), input_size, layer.forget_bias, **extras
-        )
+        extras = {OPTIONAL_ROLE_KEYWORDS[role]: found[role][0] for role in roles if role in OPTIONAL_ROLE_KEYWORDS}
+        weights = convert.lstm_peephole_projection_to_keras(*required, input_size, layer.forget_bias, **extras)
     else:
-        names = ["kernel", "bias"]
-        weights = convert.lstm_to_keras(get("kernel"), get("bias"), input_size, layer.forget_bias)
-    return weights, [f"{prefix}/{n}" for n in names]
+        weights = convert.lstm_to_keras(*required, input_size, layer.forget_bias)
+    return weights, [found[role][1] for role in roles]
 
 
 __all__ = [

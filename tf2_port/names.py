@@ -1,31 +1,20 @@
-"""Where each layer's variables live in a TF1 graph or checkpoint (DESIGN.md §3.3).
+"""Where each layer of a :class:`~tf1_reference.spec.StackSpec` has its variables in a TF1 graph.
 
-Tables first, then the one function that combines them for a spec.
+The scopes themselves are in :mod:`tf2_port.tf1_names` (the one table of TF1 names); this
+module reads a spec into it. ``TF1_CELL_SCOPES`` and ``TF1_DRIVER_SCOPES`` are that table's
+``SPEC_KIND_SCOPES`` and ``DRIVER_SCOPES`` under the names their importers know.
 """
 
 from __future__ import annotations
 
 from tf1_reference.spec import StackSpec
-
-# The variable scope a TF1 cell class opens when it is given no name=.
-TF1_CELL_SCOPES = {
-    "basic_rnn": "basic_rnn_cell",
-    "gru": "gru_cell",
-    "basic_lstm": "basic_lstm_cell",
-    "lstm": "lstm_cell",
-}
-
-# The variable scope a TF1 driver opens when it is given no scope=.
-TF1_DRIVER_SCOPES = {
-    "dynamic_rnn": "rnn",
-    "static_rnn": "rnn",
-    "bidirectional_dynamic_rnn": "bidirectional_rnn",
-    "static_bidirectional_rnn": "bidirectional_rnn",
-    "stack_bidirectional_dynamic_rnn": "stack_bidirectional_rnn",
-}
-
-MULTI_RNN_CELL_SCOPE = "multi_rnn_cell/cell_{index}"
-DIRECTION_SCOPES = ("fw", "bw")
+from tf2_port.tf1_names import (
+    DIRECTION_SCOPES,
+    DRIVER_SCOPES as TF1_DRIVER_SCOPES,
+    SPEC_KIND_SCOPES as TF1_CELL_SCOPES,
+    CellPlace,
+    format_cell_prefix,
+)
 
 
 def directions(spec: StackSpec) -> tuple[str, ...]:
@@ -41,14 +30,14 @@ def tf1_cell_prefix(spec: StackSpec, direction: str, index: int) -> str:
     'rnn/multi_rnn_cell/cell_1/lstm_cell'
     """
     layer = spec.layers[index]
-    cell_scope = layer.name or TF1_CELL_SCOPES[layer.kind]
-    root = spec.scope or TF1_DRIVER_SCOPES[spec.driver]
-    if spec.driver == "stack_bidirectional_dynamic_rnn":
-        return f"{root}/cell_{index}/bidirectional_rnn/{direction}/{cell_scope}"
-    parts = [root]
-    if direction:
-        parts.append(direction)
-    if spec.multi_rnn_cell:
-        parts.append(MULTI_RNN_CELL_SCOPE.format(index=index))
-    parts.append(cell_scope)
-    return "/".join(parts)
+    return format_cell_prefix(CellPlace(
+        root=spec.scope or TF1_DRIVER_SCOPES[spec.driver],
+        cell_scope=layer.name or TF1_CELL_SCOPES[layer.kind],
+        driver=spec.driver,
+        direction=direction,
+        index=index,
+        multi_rnn_cell=spec.multi_rnn_cell,
+    ))
+
+
+__all__ = ["TF1_CELL_SCOPES", "TF1_DRIVER_SCOPES", "directions", "tf1_cell_prefix"]

@@ -16,17 +16,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf2_port import convert
+from tf2_port import convert, tf1_names
 from tf2_port.cells import TF1LSTMCell
 from tf2_port.keras_rnn.scopes import _SHARED, _base_cells
 from tf2_port.keras_rnn.states import _layers
 
-
-_TF1_CELL_SCOPES = {
-    "lstm": ("lstm_cell", "basic_lstm_cell"),
-    "gru": ("gru_cell",),
-    "rnn": ("basic_rnn_cell",),
-}
+# The converter of each family whose Keras cell takes the converter's output as it is; an
+# LSTM's depends on the cell (stock LSTMCell or TF1LSTMCell) and on forget_bias.
+_CONVERTERS = {"basic_rnn": convert.basic_rnn_to_keras, "gru": convert.gru_to_keras}
 
 # Keras names the random state of a layer's SeedGenerator (dropout masks) this way. TF1 kept no
 # such variable (its random ops took graph-level seeds), so a TF1 checkpoint never holds one.
@@ -50,12 +47,13 @@ def _missing(name: str, variables: Mapping[str, Any], graph_name: str | None = N
 
 
 def _family(cell: Any) -> str:
+    """The family (a key of ``tf1_names.FAMILY_ROLES``) of the TF1 cell a Keras cell stands for."""
     if isinstance(cell, (keras.layers.LSTMCell, TF1LSTMCell)):
         return "lstm"
     if isinstance(cell, keras.layers.GRUCell):
         return "gru"
     if isinstance(cell, keras.layers.SimpleRNNCell):
-        return "rnn"
+        return "basic_rnn"
     raise ValueError(f"restore: expected an LSTM, GRU or SimpleRNN Keras cell, got {type(cell).__name__}")
 
 
@@ -64,12 +62,13 @@ def _cell_prefix(variables: Mapping[str, Any], scope: str, family: str) -> str:
     candidates = sorted({
         name[len(scope):].split("/", 1)[0]
         for name in variables
-        if name.startswith(scope) and name.endswith(("/kernel", "/bias", "/weights", "/biases"))
+        if name.startswith(scope) and "/" in name and tf1_names.era_of(name) is not None
     })
-    preferred = [c for c in candidates if c in _TF1_CELL_SCOPES[family]]
+    defaults = tf1_names.default_cell_scopes(family)
+    preferred = [c for c in candidates if c in defaults]
     chosen = preferred or candidates
     if len(chosen) != 1:
-        expected = f"{scope}{_TF1_CELL_SCOPES[family][0]}/kernel"
+        expected = f"{scope}{defaults[0]}/kernel"
         raise ValueError(
             f"restore: expected one {family} cell scope under {scope!r}, got {chosen or 'none'}; "
             f"closest checkpoint names to {expected}: {_closest_names(expected, variables)}"
@@ -77,45 +76,38 @@ def _cell_prefix(variables: Mapping[str, Any], scope: str, family: str) -> str:
     return scope + chosen[0]
 
 
+def _optional_variable(variables: Mapping[str, Any], prefix: str, role: str) -> np.ndarray | None:
+    """``prefix/role`` in any naming era (TF >= 1.2 ``kernel``/``bias``, TF 1.0-1.1
+    ``weights``/``biases``), or None."""
+    name = tf1_names.find_variable_name(variables, prefix, role)
+    return None if name is None else np.asarray(variables[name])
+
+
 def _variable(variables: Mapping[str, Any], prefix: str, role: str) -> np.ndarray:
-    """``prefix/role`` in TF >= 1.2 names, or TF <= 1.1's ``weights``/``biases``."""
-    old = {"kernel": "weights", "bias": "biases"}
-    for name in (f"{prefix}/{role}", f"{prefix}/{old.get(role, role)}"):
-        if name in variables:
-            return np.asarray(variables[name])
-    raise _missing(f"{prefix}/{role}", variables)
+    array = _optional_variable(variables, prefix, role)
+    if array is None:
+        raise _missing(f"{prefix}/{role}", variables)
+    return array
 
 
 def _cell_arrays(cell: Any, variables: Mapping[str, Any], prefix: str, settings: Mapping[str, Any]) -> list[np.ndarray]:
     family = _family(cell)
-    if family == "rnn":
-        kernel = _variable(variables, prefix, "kernel")
-        return convert.basic_rnn_to_keras(kernel, _variable(variables, prefix, "bias"), kernel.shape[0] - cell.units)
-    if family == "gru":
-        gates = _variable(variables, prefix + "/gates", "kernel")
-        return convert.gru_to_keras(
-            gates, _variable(variables, prefix + "/gates", "bias"),
-            _variable(variables, prefix + "/candidate", "kernel"),
-            _variable(variables, prefix + "/candidate", "bias"), gates.shape[0] - cell.units,
-        )
-    if "forget_bias" not in settings:
+    required, optional = tf1_names.FAMILY_ROLES[family]
+    if family == "lstm" and "forget_bias" not in settings:
         raise ValueError(
             f"restore: expected the forget_bias of {prefix} (read from the checkpoint's .meta "
             "graph, or passed in forget_biases=), got none"
         )
-    kernel = _variable(variables, prefix, "kernel")
-    bias = _variable(variables, prefix, "bias")
-    forget_bias = settings["forget_bias"]
-    if isinstance(cell, TF1LSTMCell):
-        optional = {
-            key: variables.get(f"{prefix}/{key}")
-            for key in ("w_i_diag", "w_f_diag", "w_o_diag")
-        }
-        return convert.lstm_peephole_projection_to_keras(
-            kernel, bias, kernel.shape[0] - cell.output_size, forget_bias,
-            projection_kernel=variables.get(f"{prefix}/projection/kernel"), **optional,
-        )
-    return convert.lstm_to_keras(kernel, bias, kernel.shape[0] - cell.units, forget_bias)
+    arrays = [_variable(variables, prefix, role) for role in required]
+    # The fused kernel (the first role) runs over concat([x, h]): its rows beyond the fed-back
+    # width h are the input's.
+    input_size = arrays[0].shape[0] - cell.output_size
+    if family != "lstm":
+        return _CONVERTERS[family](*arrays, input_size)
+    if not isinstance(cell, TF1LSTMCell):
+        return convert.lstm_to_keras(*arrays, input_size, settings["forget_bias"])
+    extras = {tf1_names.OPTIONAL_ROLE_KEYWORDS[role]: _optional_variable(variables, prefix, role) for role in optional}
+    return convert.lstm_peephole_projection_to_keras(*arrays, input_size, settings["forget_bias"], **extras)
 
 
 class _WeightGroup:
@@ -202,7 +194,8 @@ def _weight_groups(variables: Mapping[str, Any], settings: Mapping[str, Any], gr
         scope = f"{key}/" if key else ""
         layers = _layers(layer)
         for index, base in enumerate(_base_cells(layer)):
-            cell_scope = f"{scope}multi_rnn_cell/cell_{index}/" if layers is not None else scope
+            # The layer's scope; _cell_prefix finds the cell scope under it in the checkpoint.
+            cell_scope = f"{tf1_names.layer_scope(key, index=index, multi_rnn_cell=True)}/" if layers is not None else scope
             cells.setdefault(id(base), (base, []))[1].append(cell_scope)
     return groups + _cell_groups(cells, variables, settings)
 
