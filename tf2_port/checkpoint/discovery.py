@@ -1,12 +1,12 @@
 """Finding the RNN stacks of a checkpoint from its variable names and shapes alone.
 
-The parsing of checkpoint names is kept together here: which names are not weights
-(:func:`skip_reason`), TF <= 1.1 ``weights``/``biases``, pre-1.0 names, the cell roles a name
-ends with, where a cell scope sits (driver root, ``multi_rnn_cell/cell_N``, ``fw``/``bw``,
-stacked bidirectional layers). Then each cell's family and dimensions are read from its
-shapes, every shape checked, and each stack's layers chained so that every layer's input
-width is the previous layer's output width. The tables it reads are in :mod:`.tables` (the
-``.meta`` reader maps a kernel variable back to its cell on the same tables).
+Which names are not weights is decided here (:func:`skip_reason`); what a TF1 name means --
+TF <= 1.1 ``weights``/``biases``, pre-1.0 names, the cell role a name ends with, where a cell
+scope sits (driver root, ``multi_rnn_cell/cell_N``, ``fw``/``bw``, stacked bidirectional
+layers), which families a cell scope's variables fit -- is read from :mod:`tf2_port.tf1_names`,
+the one table of TF1 names. Then each cell's family and dimensions are read from its shapes
+(the shape tables are in :mod:`.tables`), every shape checked, and each stack's layers chained
+so that every layer's input width is the previous layer's output width.
 """
 
 from __future__ import annotations
@@ -18,23 +18,16 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from tf2_port import tf1_names
 from tf2_port.checkpoint.tables import (
     CELL_KIND_OPTIONS,
-    CELL_SCOPE_FAMILIES,
-    CUSTOM_NAME_FAMILIES,
     EXPECTED_SHAPES,
     FAMILY_DESCRIPTIONS,
     FAMILY_FUSED_KERNEL,
-    FAMILY_SPEC_KINDS,
     FAMILY_UNITS_SOURCE,
-    FAMILY_VARIABLES,
-    LEGACY_LEAF_NAMES,
-    PEEPHOLE_ROLES,
-    PRE_TF1_NAME_PATTERNS,
-    PROJECTION_ROLE,
     SKIPPED_VARIABLES,
 )
-from tf2_port.names import TF1_DRIVER_SCOPES
+from tf2_port.tf1_names import PEEPHOLE_ROLES, PROJECTION_ROLE, CellPlace
 
 
 @dataclass(frozen=True)
@@ -43,7 +36,7 @@ class DiscoveredCell:
 
     Attributes:
         prefix: its variable scope, e.g. ``rnn/multi_rnn_cell/cell_0/lstm_cell``.
-        family: a key of ``FAMILY_VARIABLES``.
+        family: a key of ``tf1_names.FAMILY_ROLES``.
         kind: the ``LayerSpec.kind`` it becomes.
         variables: ``{role: TF1 name}``, e.g. ``{"kernel": ".../weights"}`` for TF <= 1.1.
         units, input_size, num_proj, use_peepholes: read from the shapes.
@@ -145,8 +138,7 @@ def _canonical_names(names: Iterable[str]) -> dict[str, str]:
     """``{canonical name: checkpoint name}`` with TF <= 1.1 ``weights``/``biases`` renamed."""
     canonical: dict[str, str] = {}
     for name in names:
-        head, _, last = name.rpartition("/")
-        renamed = f"{head}/{LEGACY_LEAF_NAMES[last]}" if head and last in LEGACY_LEAF_NAMES else name
+        renamed = tf1_names.canonical_name(name)
         if renamed in canonical:
             raise ValueError(
                 f"Invalid checkpoint: `{canonical[renamed]}` and `{name}` both name `{renamed}` "
@@ -156,69 +148,15 @@ def _canonical_names(names: Iterable[str]) -> dict[str, str]:
     return canonical
 
 
-_ALL_ROLES = sorted({role for required, optional in FAMILY_VARIABLES.values() for role in required + optional},
-                    key=lambda role: -role.count("/"))
-
-
-def _split_role(canonical_name: str) -> tuple[str, str] | None:
-    """``(cell prefix, role)`` for the longest role the name ends with, or None."""
-    for role in _ALL_ROLES:
-        if canonical_name.endswith("/" + role):
-            return canonical_name[: -len(role) - 1], role
-    return None
-
-
-_CELL_INDEX = re.compile(r"cell_(\d+)$")
-
-
-@dataclass(frozen=True)
-class _Placement:
-    root: str
-    driver: str
-    direction: str
-    index: int
-    multi_rnn_cell: bool
-
-
-def _placement(prefix: str) -> _Placement | None:
-    """Where a cell scope sits (ARCHITECTURE.md, checkpoint names), or None when it has no RNN context."""
-    parts = prefix.split("/")
-    scope_name, context = parts[-1], parts[:-1]
-    multi = len(context) >= 2 and context[-2] == "multi_rnn_cell" and _CELL_INDEX.match(context[-1]) is not None
-    index = 0
-    if multi:
-        index = int(_CELL_INDEX.match(context[-1]).group(1))
-        context = context[:-2]
-    if context and context[-1] in ("fw", "bw"):
-        direction, context = context[-1], context[:-1]
-        stacked = (len(context) >= 2 and context[-1] == "bidirectional_rnn"
-                   and _CELL_INDEX.match(context[-2]) is not None)
-        if stacked and not multi:
-            index = int(_CELL_INDEX.match(context[-2]).group(1))
-            return _Placement("/".join(context[:-2]), "stack_bidirectional_dynamic_rnn", direction, index, True)
-        return _Placement("/".join(context), "bidirectional_dynamic_rnn", direction, index, multi)
-    known_scope = scope_name in CELL_SCOPE_FAMILIES
-    under_driver_scope = bool(context) and context[-1] in set(TF1_DRIVER_SCOPES.values())
-    if multi or known_scope or under_driver_scope:
-        return _Placement("/".join(context), "dynamic_rnn", "", index, multi)
-    return None
-
-
 def _family_candidates(prefix: str, roles: set[str], cell_kinds: Mapping[str, str]) -> list[tuple[str, str]]:
     """``[(family, spec kind)]`` whose variable set is exactly ``roles``."""
     scope_name = prefix.rsplit("/", 1)[-1]
-    fitting = [family for family, (required, optional) in FAMILY_VARIABLES.items()
-               if set(required) <= roles <= set(required) | set(optional)]
+    fitting = tf1_names.fitting_families(roles)
     if prefix in cell_kinds:
         family, kind = CELL_KIND_OPTIONS[cell_kinds[prefix]]
         return [(family, kind)] if family in fitting else []
-    allowed = CELL_SCOPE_FAMILIES.get(scope_name, CUSTOM_NAME_FAMILIES)
-    candidates = []
-    for family in fitting:
-        if family in allowed:
-            kind = "basic_lstm" if scope_name == "basic_lstm_cell" else FAMILY_SPEC_KINDS[family]
-            candidates.append((family, kind))
-    return candidates
+    allowed = tf1_names.scope_families(scope_name)
+    return [(family, tf1_names.spec_kind(family, scope_name)) for family in fitting if family in allowed]
 
 
 def _cell_dims(family: str, prefix: str, roles: Mapping[str, str], shapes: Mapping[str, tuple[int, ...]],
@@ -264,7 +202,7 @@ def _cell_dims(family: str, prefix: str, roles: Mapping[str, str], shapes: Mappi
 @dataclass
 class _CellCandidates:
     prefix: str
-    placement: _Placement
+    placement: CellPlace
     roles: dict[str, str]  # role -> checkpoint name
     options: list[tuple[str, str, _Dims]]  # (family, kind, dims)
 
@@ -296,7 +234,7 @@ def discover_stacks(
             )
     names = [name for name in variables if skip_reason(name) is None]
     for name in names:
-        if any(pattern.search(name) for pattern in PRE_TF1_NAME_PATTERNS):
+        if tf1_names.is_pre_tf1_name(name):
             raise ValueError(
                 f"Unsupported variable `{name}`: pre-1.0 TensorFlow cell names (`LSTMCell/W_0`, "
                 "`Linear/Matrix`, `MultiRNNCell/CellN`) are not converted; expected TF >= 1.0 names "
@@ -309,14 +247,14 @@ def discover_stacks(
 
     by_prefix: dict[str, dict[str, str]] = {}
     for canonical_name, name in canonical.items():
-        split = _split_role(canonical_name)
+        split = tf1_names.split_role(canonical_name)
         if split is not None:
             prefix, role = split
             by_prefix.setdefault(prefix, {})[role] = name
 
     candidates: list[_CellCandidates] = []
     for prefix, roles in sorted(by_prefix.items()):
-        placement = _placement(prefix)
+        placement = tf1_names.parse_cell_prefix(prefix)
         if placement is None:
             continue  # no RNN context: a dense layer or similar, kept in rest.npz
         if not placement.root:
