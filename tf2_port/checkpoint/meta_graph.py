@@ -15,8 +15,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from tf2_port.checkpoint.reading import _tf
+from tf2_port.tf1_names import split_role
 from tf2_port.checkpoint.tables import (
-    LEGACY_LEAF_NAMES,
     LSTM_CANDIDATE_OUTPUT,
     LSTM_FORGET_OUTPUT,
     LSTM_GATE_SPLITS,
@@ -132,13 +132,8 @@ def _kernel_variable(context: _GraphContext, node: Any) -> str | None:
 
 
 def _cell_of_kernel(variable: str) -> tuple[str, str] | None:
-    """``(cell prefix, role)`` of a kernel variable, or None."""
-    head, _, last = variable.rpartition("/")
-    canonical = f"{head}/{LEGACY_LEAF_NAMES.get(last, last)}" if head else variable
-    for role in sorted(META_KERNEL_ROLES, key=lambda r: -r.count("/")):
-        if canonical.endswith("/" + role):
-            return canonical[: -len(role) - 1], role
-    return None
+    """``(cell prefix, role)`` of a kernel variable (either naming era), or None."""
+    return split_role(variable, META_KERNEL_ROLES)
 
 
 class _Readings:

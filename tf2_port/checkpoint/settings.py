@@ -18,10 +18,10 @@ from tf2_port.checkpoint.tables import (
     FIXED_SETTINGS,
     SETTING_HELP,
     SETTING_NAMES,
-    SPEC_KIND_SCOPES,
     TF1_DEFAULT_SETTINGS,
 )
-from tf2_port.names import TF1_DRIVER_SCOPES
+from tf2_port.tf1_names import DRIVER_SCOPES as TF1_DRIVER_SCOPES
+from tf2_port.tf1_names import SPEC_KIND_SCOPES
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from tf1_reference.spec import ACTIVATIONS
+from tf2_port.tf1_names import FAMILY_ROLES
 
 if TYPE_CHECKING:
     from tf2_port.checkpoint.discovery import _Dims
@@ -40,33 +41,9 @@ SKIPPED_VARIABLES: dict[str, str] = {
     "_CHECKPOINTABLE_OBJECT_GRAPH": "TF2 object graph (not a TF1 variable)",
 }
 
-# TF <= 1.1 named the variables of `_linear` `weights`/`biases`.
-LEGACY_LEAF_NAMES = {"weights": "kernel", "biases": "bias"}
-
-# Pre-1.0 names (`tf.nn.rnn_cell` of TF 0.x): refused with a pointer, not guessed.
-PRE_TF1_NAME_PATTERNS = (
-    re.compile(r"(^|/)(Basic)?LSTMCell/W_\d+$"),
-    re.compile(r"(^|/)Linear/(Matrix|Bias)$"),
-    re.compile(r"(^|/)MultiRNNCell/Cell\d+/"),
-)
-
-# Cell families: the variables of one cell scope (roles = names relative to the
-# scope, after LEGACY_LEAF_NAMES) as (required, optional).
-FAMILY_VARIABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "basic_rnn": (("kernel", "bias"), ()),
-    # LSTMCell / BasicLSTMCell / contrib LSTMBlockCell (same layout).
-    "lstm": (("kernel", "bias"), ("w_i_diag", "w_f_diag", "w_o_diag", "projection/kernel")),
-    "gru": (("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"), ()),
-    "gru_block": (("w_ru", "b_ru", "w_c", "b_c"), ()),
-    "cudnn_lstm": (("kernel", "bias"), ()),
-    "cudnn_gru": (
-        ("gates/kernel", "gates/bias", "candidate/input_projection/kernel", "candidate/input_projection/bias",
-         "candidate/hidden_projection/kernel", "candidate/hidden_projection/bias"),
-        (),
-    ),
-}
-PEEPHOLE_ROLES = ("w_i_diag", "w_f_diag", "w_o_diag")
-PROJECTION_ROLE = "projection/kernel"
+# The cell families and their roles are tf2_port.tf1_names' (the one table of TF1 names);
+# FAMILY_VARIABLES is its FAMILY_ROLES under the name this package's callers know.
+FAMILY_VARIABLES = FAMILY_ROLES
 FAMILY_DESCRIPTIONS = {
     "basic_rnn": "BasicRNNCell {kernel, bias}",
     "lstm": "LSTMCell/BasicLSTMCell {kernel, bias[, w_i_diag, w_f_diag, w_o_diag][, projection/kernel]}",
@@ -75,18 +52,6 @@ FAMILY_DESCRIPTIONS = {
     "cudnn_lstm": "CudnnCompatibleLSTMCell {kernel, bias}",
     "cudnn_gru": "CudnnCompatibleGRUCell {gates/*, candidate/input_projection/*, candidate/hidden_projection/*}",
 }
-
-# Default variable scope of each TF1 cell class -> the families that use it.
-CELL_SCOPE_FAMILIES: dict[str, tuple[str, ...]] = {
-    "basic_rnn_cell": ("basic_rnn",),
-    "gru_cell": ("gru", "gru_block"),  # contrib GRUBlockCell keeps GRUCell's scope
-    "basic_lstm_cell": ("lstm",),
-    "lstm_cell": ("lstm",),  # contrib LSTMBlockCell keeps LSTMCell's scope
-    "cudnn_compatible_lstm_cell": ("cudnn_lstm",),
-    "cudnn_compatible_gru_cell": ("cudnn_gru",),
-}
-# Families a custom-named cell may be inferred as (cuDNN cells always have their default scope).
-CUSTOM_NAME_FAMILIES = ("basic_rnn", "lstm", "gru", "gru_block", "cudnn_gru")
 
 # `cell_kinds=` values -> (family, StackSpec kind).
 CELL_KIND_OPTIONS: dict[str, tuple[str, str]] = {
@@ -98,12 +63,6 @@ CELL_KIND_OPTIONS: dict[str, tuple[str, str]] = {
     "cudnn_lstm": ("cudnn_lstm", "lstm"),
     "cudnn_gru": ("cudnn_gru", "gru"),
 }
-FAMILY_SPEC_KINDS = {"basic_rnn": "basic_rnn", "lstm": "lstm", "gru": "gru", "gru_block": "gru",
-                     "cudnn_lstm": "lstm", "cudnn_gru": "gru"}
-# The TF1 scope StackSpec's kind implies when LayerSpec.name is None (tf2_port.names.TF1_CELL_SCOPES).
-SPEC_KIND_SCOPES = {"basic_rnn": "basic_rnn_cell", "gru": "gru_cell", "basic_lstm": "basic_lstm_cell",
-                    "lstm": "lstm_cell"}
-
 # Per family: the variable `units` is read from and how many gate blocks it holds,
 # and the fused kernel whose row count is `input + recurrent width`.
 FAMILY_UNITS_SOURCE = {
@@ -158,20 +117,6 @@ EXPECTED_SHAPES: dict[str, dict[str, tuple[str, Any]]] = {
         "candidate/hidden_projection/kernel": ("(units, units)", lambda d: (d.units, d.units)),
         "candidate/hidden_projection/bias": ("(units,)", lambda d: (d.units,)),
     },
-}
-
-# The TF1 roles each Keras weight is made from, in `cell.set_weights` order.
-# LSTM layers append one entry per peephole and one for the projection.
-KERAS_WEIGHT_SOURCES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "basic_rnn": (("kernel",), ("kernel",), ("bias",)),
-    "lstm": (("kernel",), ("kernel",), ("bias",)),
-    "cudnn_lstm": (("kernel",), ("kernel",), ("bias",)),
-    "gru": (("gates/kernel", "candidate/kernel"), ("gates/kernel", "candidate/kernel"),
-            ("gates/bias", "candidate/bias")),
-    "gru_block": (("w_ru", "w_c"), ("w_ru", "w_c"), ("b_ru", "b_c")),
-    "cudnn_gru": (("gates/kernel", "candidate/input_projection/kernel"),
-                  ("gates/kernel", "candidate/hidden_projection/kernel"),
-                  ("gates/bias", "candidate/input_projection/bias", "candidate/hidden_projection/bias")),
 }
 
 # Settings a checkpoint does not store, per family; families with fixed settings list them.

@@ -19,7 +19,7 @@ from tf2_port.checkpoint.discovery import DiscoveredCell, DiscoveredStack, keras
 from tf2_port.checkpoint.initial_draws import _no_random_draws
 from tf2_port.checkpoint.results import WeightMapping
 from tf2_port.checkpoint.settings import Setting
-from tf2_port.checkpoint.tables import KERAS_WEIGHT_SOURCES, PEEPHOLE_ROLES, PROJECTION_ROLE
+from tf2_port.tf1_names import PROJECTION_ROLE, keras_weight_sources
 
 
 def _convert_basic_rnn(arrays: Mapping[str, np.ndarray], cell: DiscoveredCell, settings: Mapping[str, Any]) -> list:
@@ -68,12 +68,8 @@ FAMILY_CONVERTERS = {
 
 
 def _weight_sources(cell: DiscoveredCell) -> list[tuple[str, ...]]:
-    sources = list(KERAS_WEIGHT_SOURCES[cell.family])
-    if cell.family == "lstm":
-        sources += [(role,) for role in PEEPHOLE_ROLES if role in cell.variables]
-        if PROJECTION_ROLE in cell.variables:
-            sources.append((PROJECTION_ROLE,))
-    return sources
+    """The TF1 roles each Keras weight of ``cell`` is made from, in ``set_weights`` order."""
+    return [roles for _, roles in keras_weight_sources(cell.family, cell.variables)]
 
 
 def _build_model(stack: DiscoveredStack, spec: StackSpec | None, variables: Mapping[str, np.ndarray],
