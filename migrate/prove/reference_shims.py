@@ -22,17 +22,12 @@ from typing import Any, Callable, Sequence
 import tensorflow as tf
 
 
-def rnn_decoder(
-    decoder_inputs: Sequence[Any],
-    initial_state: Any,
-    cell: Any,
-    loop_function: Callable[[Any, int], Any] | None = None,
-    scope: Any = None,
-) -> tuple[list[Any], Any]:
-    """TF1 ``legacy_seq2seq.rnn_decoder``, as TF 1.15 wrote it, on a legacy cell."""
+def rnn_decoder(*args: Any, **kwargs: Any) -> tuple[list[Any], Any]:
+    """TF1 ``legacy_seq2seq.rnn_decoder``, as TF 1.15 wrote it, on a legacy cell (TF1's
+    signature: :func:`tf2_port.keras_rnn.seq2seq.legacy_rnn_decoder`)."""
     from tf2_port.keras_rnn.seq2seq import legacy_rnn_decoder
 
-    return legacy_rnn_decoder(decoder_inputs, initial_state, cell, loop_function, scope)
+    return legacy_rnn_decoder(*args, **kwargs)
 
 
 def legacy_sequence_loss(
