@@ -33,7 +33,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from migrate.fence_errors import fence_broken
+from tf2_port.fence_errors import fence_broken
 
 CHECKED_AGAINST = {"libcst": "1.9.0"}
 

@@ -27,16 +27,15 @@ from typing import Any
 
 import keras
 
+from tf2_port.fence_errors import fence_broken
+
 CHECKED_AGAINST = {"keras": "3.15.1"}
 
 _HOOKS = ("get_dropout_mask", "get_recurrent_dropout_mask", "reset_dropout_mask", "reset_recurrent_dropout_mask")
 
 
 def _broken(expected: str, got: str) -> RuntimeError:
-    return RuntimeError(
-        f"expected {expected} in keras {keras.__version__.rsplit('.', 1)[0]}.x, got {got}; this fence "
-        f"(tf2_port.keras_dropout_cell_fence) was checked against keras {CHECKED_AGAINST['keras']}"
-    )
+    return fence_broken(__name__, "keras", CHECKED_AGAINST["keras"], expected, got)
 
 
 def _private_class() -> type:

@@ -29,15 +29,13 @@ from typing import Any
 
 import torch
 
+from tf2_port.fence_errors import fence_broken
+
 CHECKED_AGAINST = {"torch": "2.13.0"}
 
 
 def _broken(expected: str, got: str) -> RuntimeError:
-    major_minor = ".".join(torch.__version__.split("+")[0].split(".")[:2])
-    return RuntimeError(
-        f"expected {expected} in torch {major_minor}.x, got {got}; this fence "
-        f"(tf2_port.torch_lstm_fence) was checked against torch {CHECKED_AGAINST['torch']}"
-    )
+    return fence_broken(__name__, "torch", CHECKED_AGAINST["torch"], expected, got)
 
 
 def _private_lstm() -> Any:

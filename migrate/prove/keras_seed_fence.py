@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from migrate.fence_errors import fence_broken
+from tf2_port.fence_errors import fence_broken
 
 CHECKED_AGAINST = {"keras": "3.15.1", "tf_keras": "2.21.0"}
 

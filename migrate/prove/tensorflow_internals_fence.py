@@ -37,7 +37,7 @@ from tensorflow.python.framework import ops as tf_ops
 from tensorflow.python.framework import random_seed
 from tensorflow.python.ops import nn_ops
 
-from migrate.fence_errors import fence_broken
+from tf2_port.fence_errors import fence_broken
 
 CHECKED_AGAINST = {"tensorflow": "2.21.0"}
 

@@ -25,7 +25,7 @@ import importlib
 import importlib.util
 import inspect
 
-from migrate.fence_errors import fence_broken
+from tf2_port.fence_errors import fence_broken
 
 CHECKED_AGAINST = {"tf_keras": "2.21.0", "tensorflow": "2.21.0"}
 

@@ -1,8 +1,9 @@
-"""How migrate's fence modules say that a private API they rely on has moved.
+"""How the fence modules (of tf2_port and of migrate) say that a private API they rely on has moved.
 
 A fence module (``*_fence.py``) is the one place that reaches a private name of another package;
 when the name or its behaviour is not what the fence was checked against, it raises this error
-instead of letting the change surface later as an obscure failure.
+instead of letting the change surface later as an obscure failure. Standard library only, so
+that migrate's fences can use it without TensorFlow or Keras.
 """
 
 from __future__ import annotations
