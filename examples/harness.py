@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import random
 import sys
 import warnings
 from pathlib import Path
@@ -62,6 +63,9 @@ def dtypes(name: str) -> tuple[str, ...]:
 
 def run_pair(name: str, dtype: str = "float32", seed: int = 0) -> tuple[dict, dict]:
     run_tf1, run_keras = sides(name)
+    # tf_keras draws the default seeds of its initializers (tf.layers.dense...) from Python's
+    # global generator: seeded here, a pair's figures are the same on every run.
+    random.seed(seed)
     tf1_run = run_tf1(seed=seed, dtype=dtype) if dtype != "float32" else run_tf1(seed=seed)
     return tf1_run, run_keras(tf1_run)
 
