@@ -31,7 +31,7 @@ from typing import Sequence, TextIO
 
 from migrate.runner import FileOutcome, atomic_write, collect_paths, run_paths
 
-LEVELS = ("compat", "keras")
+LEVELS = ("compat", "keras", "tf2")
 DEFAULT_LEVEL = "keras"
 # Findings of these severities mean someone has to edit the file by hand.
 MANUAL_EDIT_SEVERITIES = ("error", "warning")
@@ -57,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     rewrite.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursive) or - for stdin")
     rewrite.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL,
                          help="keras (default): RNN parts in native Keras 3, no tf_keras needed; "
-                              "compat: smallest change that runs on TF 2.x (legacy cells via tf_keras)")
+                              "compat: smallest change that runs on TF 2.x (legacy cells via tf_keras); "
+                              "tf2: the keras level, then the Session program as TensorFlow 2 steps "
+                              "(tf.function per Session.run, Keras optimizers, no Session)")
     mode = rewrite.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff (the default)")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")

@@ -26,6 +26,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from migrate import notebook
 from migrate.codemods import LEVELS, STAGES, EnableLegacyKerasCommand
 from migrate.codemods.base import EDITS_KEY, REPORTS_KEY, Pipeline, StatementEdits
+from migrate.codemods.restructure_session_program import PROGRAM_KEY
 from migrate.findings import CODES, Finding, RewriteResult
 from migrate.import_edits import apply_scheduled_imports
 from migrate.keras_symbols import CONVERTED_WITHOUT_HOME
@@ -62,12 +63,14 @@ def rewrite_source(source: str, level: str = "keras", path: str = "<string>") ->
         return _parse_failure(source, path, None)
     text = masked.text if masked is not None else source
     findings: list[Finding] = []
+    program: dict = {}
     for index, commands in enumerate(STAGES[level]):
         if index and not _stage_applies(commands, text):
             continue
         if index:
             module = cst.parse_module(text)
-        new_text, stage_findings = _run_stage(module, commands, path)
+        new_text, stage_findings, stage_program = _run_stage(module, commands, path)
+        program = stage_program or program
         if index:
             back = _line_map(masked.text if masked is not None else source, text)
             stage_findings = [dataclasses.replace(f, line=back.get(f.line, f.line)) for f in stage_findings]
@@ -93,11 +96,14 @@ def rewrite_source(source: str, level: str = "keras", path: str = "<string>") ->
             ),
             *findings,
         )
-    return RewriteResult(code=code, changed=code != source, findings=findings)
+    return RewriteResult(code=code, changed=code != source, findings=findings,
+                         steps=tuple(program.get("steps", ())),
+                         tf1_weights=tuple(tuple(pair) for pair in program.get("weights", ())))
 
 
-def _run_stage(module: cst.Module, commands, path: str) -> tuple[str, list[Finding]]:
-    """One pass of ``commands`` over ``module``: (new code, findings in the module's lines)."""
+def _run_stage(module: cst.Module, commands, path: str) -> tuple[str, list[Finding], dict | None]:
+    """One pass of ``commands`` over ``module``: (new code, findings in the module's lines, what
+    the tf2 stage reports of the program it wrote)."""
     context = CodemodContext(filename=path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     context = dataclasses.replace(context, wrapper=wrapper)
@@ -111,7 +117,8 @@ def _run_stage(module: cst.Module, commands, path: str) -> tuple[str, list[Findi
     with _resolved(codemods, wrapper):
         new_module = module.visit(pipeline)
     new_module = apply_scheduled_imports(new_module, context)
-    return new_module.code, list(_findings(context.scratch.get(REPORTS_KEY, []), wrapper, path))
+    findings = list(_findings(context.scratch.get(REPORTS_KEY, []), wrapper, path))
+    return new_module.code, findings, context.scratch.get(PROGRAM_KEY)
 
 
 # Text that a legacy-Keras use needs somewhere in the file: a module without any of it has

@@ -30,6 +30,8 @@ CODES = {
     "TFM504": ("warning", "legacy Keras use the keras level cannot convert"),
     "TFM505": ("info", "cell class used as a value or called with run-time arguments: built by keras_rnn's TF1-signature constructor"),
     "TFM506": ("error", "cell chain left at the compat level: a value reaching it is not a convertible TF1 cell"),
+    "TFM601": ("warning", "file kept at the keras level: the tf2 level cannot restructure it exactly"),
+    "TFM602": ("info", "Session program restructured into TensorFlow 2 steps"),
 }
 
 
@@ -67,3 +69,7 @@ class RewriteResult:
     changed: bool
     findings: tuple[Finding, ...] = ()
     error: str | None = None
+    # The tf2 level only: the step functions it wrote (in order) and, per weight of the new
+    # program, (the TF1 variable name or RNN driver scope, the expression that holds it now).
+    steps: tuple[str, ...] = ()
+    tf1_weights: tuple[tuple[str, str], ...] = ()

@@ -12,6 +12,7 @@ from migrate.codemods.fix_arguments import FixArgumentsCommand
 from migrate.codemods.fix_dimension_value import FixDimensionValueCommand
 from migrate.codemods.port_rnn_to_keras import PortRNNToKerasCommand
 from migrate.codemods.rename_symbols import RenameSymbolsCommand
+from migrate.codemods.restructure_session_program import RestructureSessionProgramCommand
 from migrate.codemods.untie_cells import UntieCellsCommand
 
 COMPAT = (
@@ -32,7 +33,12 @@ KERAS = (
     (EnableLegacyKerasCommand,),
 )
 
-STAGES = {"compat": (COMPAT,), "keras": KERAS}
+# The tf2 level restructures the keras level's output: state built once, one tf.function per
+# Session.run site, no Session (migrate.session_program); a file it cannot restructure exactly
+# stays as the keras level left it, with one finding.
+TF2 = (*KERAS, (RestructureSessionProgramCommand,))
+
+STAGES = {"compat": (COMPAT,), "keras": KERAS, "tf2": TF2}
 LEVELS = {name: tuple(command for stage in stages for command in stage) for name, stages in STAGES.items()}
 
 __all__ = [
@@ -46,5 +52,7 @@ __all__ = [
     "FixDimensionValueCommand",
     "PortRNNToKerasCommand",
     "RenameSymbolsCommand",
+    "RestructureSessionProgramCommand",
+    "TF2",
     "UntieCellsCommand",
 ]

@@ -128,6 +128,8 @@ def main(argv: list[str]) -> None:
 
             reference_shims.install()
         hooks.install_session_hook()
+        if any(job.get("tf2_steps") for job in config["jobs"]):
+            hooks.install_step_hook()
         for job in config["jobs"]:
             print(f"=== prove: {job['role']} run of {job['script']}", flush=True)
             run_job(hooks, job)

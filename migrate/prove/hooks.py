@@ -96,6 +96,11 @@ class Recorder:
         self.notes: collections.Counter[str] = collections.Counter()
         self._stream = open(config["record_path"], "ab")
         self._random_fetches: dict[str, str | None] = {}
+        # The tf2 level's output has no Session: its step functions (tf.function per former
+        # Session.run site) are recorded instead, and the TF1 name of each of its weights says
+        # which reference array it takes (see install_step_hook).
+        self.step_names = frozenset(config.get("tf2_steps", ()))
+        self.tf1_weights = [tuple(pair) for pair in config.get("tf1_weights", ())]
 
     # --- the stream -----------------------------------------------------------------------
     def emit(self, event: dict[str, Any]) -> None:
@@ -109,7 +114,7 @@ class Recorder:
         self.emit({"event": "end", "end": end, "error": error, "calls": self.calls, "notes": dict(self.notes)})
         self._stream.close()
 
-    def record(self, graph: Any, fetches: Any, result: Any) -> None:
+    def record(self, graph: Any, fetches: Any, result: Any, initialization: bool = False) -> None:
         self.calls += 1
         leaves = []
         for path, fetch, value in _paired_leaves(fetches, result):
@@ -124,7 +129,34 @@ class Recorder:
         if any(leaf["kind"] == "value" and leaf["value"] is not None for leaf in leaves):
             self.value_calls += 1
         self.emit({"event": "call", "call": self.calls, "structure": _signature(result),
-                   "types": _type_names(result), "leaves": leaves})
+                   "types": _type_names(result), "leaves": leaves, "initialization": initialization})
+
+    def record_step(self, name: str, result: Any) -> None:
+        """A step function's return, recorded as the ``Session.run`` result it replaces."""
+        self.calls += 1
+        leaves = []
+        for path, _, value in _paired_leaves(result, result):
+            for subpath, leaf in _value_leaves(value):
+                leaves.append({"path": path + subpath, "label": f"{name}()", "kind": "op" if leaf is None else "value",
+                               "value": _plain(leaf), "random_op": None})
+        if any(leaf["kind"] == "value" for leaf in leaves):
+            self.value_calls += 1
+        self.emit({"event": "call", "call": self.calls, "structure": _signature(result),
+                   "types": _type_names(result), "leaves": leaves, "initialization": False})
+
+    def is_step(self, function: Any) -> bool:
+        namespace = getattr(function, "__globals__", {})
+        return function.__name__ in self.step_names and namespace.get("__name__") == "__main__"
+
+    def hand_over_step_weights(self, namespace: dict[str, Any]) -> None:
+        """Before the first step: the reference's initial weights into the tf2 program's objects."""
+        self.initializations += 1
+        prefix = os.path.join(self.checkpoint_dir, f"init_{self.initializations}", "model.ckpt")
+        event = _load_into_objects(prefix, self.tf1_weights, namespace)
+        event.update(event="sync", initialization=self.initializations, call=self.calls + 1)
+        self.emit(event)
+        if event.get("error"):
+            raise WeightHandOverError(event["error"])
 
     def done(self) -> bool:
         return self.value_calls >= self.steps or self.calls >= self.max_calls
@@ -182,12 +214,70 @@ def install_session_hook() -> None:
         result = original(session, fetches, feed_dict, options, run_metadata)
         if initialised and recorder.role in ("reference", "candidate", "perturbed"):
             recorder.hand_over_weights(session, initialised)
-        recorder.record(session.graph, fetches, result)
+        recorder.record(session.graph, fetches, result, initialization=bool(initialised))
         if recorder.done():
             raise StopScript
         return result
 
     session_module.BaseSession.run = run
+
+
+def install_step_hook() -> None:
+    """Wrap ``tf.function`` once per process: a step function of the running script (a name the
+    tf2 rewrite reported, defined in ``__main__``) records each result and, before its first
+    call, takes the reference's initial weights. Every other use of ``tf.function`` (Keras' own,
+    the script's helpers) is returned as TensorFlow built it."""
+    original = tf.function
+
+    def function(func=None, *args, **kwargs):
+        if func is None:
+            return lambda inner: function(inner, *args, **kwargs)
+        compiled = original(func, *args, **kwargs)
+        recorder = _ACTIVE[0] if _ACTIVE else None
+        if recorder is None or not callable(func) or not recorder.is_step(func):
+            return compiled
+        return _recorded_step(recorder, func, compiled)
+
+    tf.function = function
+
+
+def _recorded_step(recorder: Recorder, func: Callable[..., Any], compiled: Any) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def step(*args, **kwargs):
+        if recorder.initializations == 0:
+            recorder.hand_over_step_weights(func.__globals__)
+        result = compiled(*args, **kwargs)
+        recorder.record_step(func.__name__, result)
+        if recorder.done():
+            raise StopScript
+        return result
+
+    return step
+
+
+def _load_into_objects(prefix: str, tf1_weights: list[tuple[str, str]], namespace: dict[str, Any]) -> dict[str, Any]:
+    """Assign the reference's arrays to the objects the tf2 rewrite named, through the converter."""
+    if not os.path.exists(prefix + ".index"):
+        return {"error": "the reference initialised no variables before its first run: no weights to hand over"}
+    from tf2_port.checkpoint import read_checkpoint, read_meta_settings
+    from tf2_port.tf1_restore import tf1_object_assignments
+
+    arrays = read_checkpoint(prefix)
+    settings = read_meta_settings(prefix + ".meta")
+    objects = {}
+    for tf1_name, expression in tf1_weights:
+        try:
+            objects[tf1_name] = eval(expression, namespace)  # noqa: S307 -- a name the rewrite itself wrote
+        except Exception as error:  # noqa: BLE001 -- reported as the hand-over's error
+            return {"error": f"the tf2 program's {expression} (TF1 {tf1_name}) cannot be read: {error}"}
+    try:
+        assignments = tf1_object_assignments(arrays, objects, settings)
+    except ValueError as error:
+        return {"error": f"the reference's weights do not map onto the tf2 program's: {error}"}
+    for variable, array, _ in assignments:
+        variable.assign(np.asarray(array))
+    return {"loaded": sorted(source for _, _, source in assignments),
+            "sources": sorted({source for _, _, source in assignments}), "own_start": []}
 
 
 def _kind(element: Any) -> str:

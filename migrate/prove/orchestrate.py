@@ -20,7 +20,7 @@ from migrate.findings import Finding
 from migrate.notebook import magic_lines
 from migrate.runner import notebook_as_module
 
-LEVELS = ("compat", "keras")
+LEVELS = ("compat", "keras", "tf2")
 DEFAULT_STEPS = 20
 DEFAULT_SEED = 0
 DEFAULT_TIMEOUT = 900.0  # seconds per script run; scripts may load or build data before their first fetch
@@ -255,13 +255,19 @@ class _Job:
         os.makedirs(self.common["checkpoint_dir"], exist_ok=True)
         script = _copy_folder(self.path, os.path.join(self.folder, role), self.rewrite(role).code, self.modules[role],
                               script_name=os.path.basename(self.path) + (".py" if self.notebook else ""))
-        return dict(self.common, role=role, script=script, ipython=self.ipython,
-                    record_path=os.path.join(self.folder, f"{role}.records"))
+        job = dict(self.common, role=role, script=script, ipython=self.ipython,
+                   record_path=os.path.join(self.folder, f"{role}.records"))
+        if role == "candidate" and self.candidate_rewrite.steps:
+            job.update(tf2_steps=list(self.candidate_rewrite.steps),
+                       tf1_weights=[list(pair) for pair in self.candidate_rewrite.tf1_weights])
+        return job
 
     def finish(self, role: str, end_of_process: dict[str, Any]) -> None:
         run_level = self.level if role == "candidate" else "compat"
         result = _collect(os.path.join(self.folder, f"{role}.records"), role, run_level,
                           self.rewrite(role).findings, end_of_process)
+        if role != "candidate" and self.candidate_rewrite.steps:
+            result = _without_initializer_runs(*result)
         setattr(self, role, result)
 
     def report(self) -> ProofReport:
@@ -475,6 +481,16 @@ def _collect(record_path: str, role: str, level: str, findings: list[Finding],
     result = RunResult(role, level, end, len(calls), error, notes, syncs, findings, process["log_tail"],
                        process["seconds"], value_calls)
     return result, calls
+
+
+def _without_initializer_runs(run: RunResult, calls: list[dict[str, Any]]) -> tuple[RunResult, list[dict[str, Any]]]:
+    """A reference run as a tf2 program is compared: without the Session.run calls that only ran
+    variable initializers (the tf2 program creates its variables initialised, and has no such
+    call), the others numbered again in order."""
+    kept = [call for call in calls if not (call.get("initialization") and not any(
+        leaf["kind"] == "value" and leaf["value"] is not None for leaf in call["leaves"]))]
+    renumbered = [dict(call, call=index) for index, call in enumerate(kept, 1)]
+    return dataclasses.replace(run, calls=len(renumbered)), renumbered
 
 
 def _read_records(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any] | None]:

@@ -1,0 +1,108 @@
+"""Turn a keras-level Session program into a TensorFlow 2 program (the tf2 level's last stage)."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+from migrate.codemods.base import TFCodemod
+from migrate.qualified_names import import_map
+from migrate.session_program import Refusal
+from migrate.session_program.emit import STATE_TUPLE_DEFINITION, restructure
+from migrate.session_program.regions import split
+from migrate.session_program.resolve import Resolver
+from migrate.session_program.sites import find_sites
+
+# Where the engine finds what the stage made: the step names and the TF1 weight names.
+PROGRAM_KEY = "tf2_program"
+# What a tf2 program must not mention any more (point 5 of the level's contract).
+FORBIDDEN_PREFIXES = ("tensorflow.compat.v1", "tf2_port.keras_rnn", "tensorflow.Session", "tensorflow.placeholder")
+
+
+class RestructureSessionProgramCommand(TFCodemod):
+    """Split a module-level Session program into state and ``@tf.function`` steps.
+
+    Before (the keras level's output)::
+
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+        w = tf.compat.v1.Variable(tf.ones([3, 1]))
+        loss = tf.reduce_mean(tf.matmul(x, w))
+        train = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            value, _ = sess.run([loss, train], feed_dict={x: data})
+
+    After::
+
+        w = tf.Variable(tf.ones([3, 1]))
+        optimizer = keras.optimizers.SGD(learning_rate=0.1)  # GradientDescentOptimizer's update rule
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+        def run_train(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.matmul(x, w))
+            variables = tape.watched_variables()
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+            return [loss, None]
+
+        value, _ = run_train(data)
+
+    A module the analysis cannot restructure exactly (``migrate.session_program``) comes back
+    unchanged with one TFM601 finding naming the construct and where it is.
+    """
+
+    DESCRIPTION = "Split a Session program into state built once and one tf.function per Session.run site."
+
+    def prepare(self, module: cst.Module) -> None:
+        self._result: cst.Module | None = None
+        try:
+            resolver = Resolver(module.code, self._scope_of)
+            program = split(module, resolver)
+            uses = find_sites(program, resolver)
+            restructured = restructure(program, uses, resolver)
+            new_module = restructured.module
+            if restructured.uses_state_tuple:
+                new_module = _define_state_tuple(new_module)
+                AddImportsVisitor.add_needed_import(self.context, "collections")
+            _check_nothing_of_tf1_left(new_module)
+        except Refusal as refusal:
+            self.report(refusal.node, "TFM601",
+                        f"kept at the keras level: {refusal.construct}",
+                        refusal.suggestion or "the tf2 level leaves this file at the keras level")
+            return
+        self._result = new_module
+        AddImportsVisitor.add_needed_import(self.context, "keras")
+        RemoveImportsVisitor.remove_unused_import(self.context, "tf2_port", "keras_rnn")
+        self.context.scratch[PROGRAM_KEY] = {"steps": restructured.steps, "weights": restructured.weights}
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return self._result if self._result is not None else updated_node
+
+
+def _define_state_tuple(module: cst.Module) -> cst.Module:
+    """TF1's ``LSTMStateTuple`` namedtuple, right after the module's first block of imports."""
+    body = list(module.body)
+    position = 0
+    for index, node in enumerate(body):
+        if isinstance(node, cst.SimpleStatementLine) and all(
+                isinstance(small, (cst.Import, cst.ImportFrom)) for small in node.body):
+            position = index + 1
+        elif position or not (isinstance(node, cst.SimpleStatementLine) and isinstance(node.body[0], cst.Expr)):
+            break
+    definition = cst.parse_statement(STATE_TUPLE_DEFINITION).with_changes(leading_lines=[cst.EmptyLine()])
+    return module.with_changes(body=[*body[:position], definition, *body[position:]])
+
+
+def _check_nothing_of_tf1_left(module: cst.Module) -> None:
+    """The safety net: the output mentions no TF1 API and no keras-level runtime."""
+    imports = import_map(module.code)
+    if imports is None:
+        return  # rebinding of an import: the analysis already resolved by scope
+    for line_number, line in enumerate(module.code.splitlines(), 1):
+        for bound, path in imports.items():
+            if path.startswith(FORBIDDEN_PREFIXES[1]) and bound in line.split("#")[0] and not line.lstrip().startswith(("import", "from")):
+                raise Refusal(module, f"the output still uses {bound} (line {line_number} of the output)")
+        text = line.split("#")[0]
+        if ".compat.v1" in text:
+            raise Refusal(module, f"the output still uses tf.compat.v1 (line {line_number} of the output: {text.strip()})")

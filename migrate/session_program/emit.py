@@ -1,0 +1,400 @@
+"""The restructured module: state once at module level, one ``@tf.function`` per step, calls.
+
+Layout of the output, in the module's own order:
+
+1. every graph-region statement that is built once stays where it was -- host code, variables
+   (``tf.compat.v1.Variable`` -> ``tf.Variable``), Keras cells and layers (followed by the
+   ``keras.layers.RNN`` layers that drive them), the Keras 3 optimizer that replaces the TF1
+   one; placeholders, initializers, ``disable_eager_execution`` and the computation leave;
+2. where the Session was created: the step functions, each ``@tf.function`` with an
+   ``input_signature`` made of its placeholders' dtypes and shapes (values are converted as a
+   ``feed_dict`` converted them, and the function is traced once);
+3. the session region without the Session: the ``with`` body dedented, each ``sess.run``
+   replaced by a call of its step with the fed values, initializer runs and ``sess.close()``
+   deleted.
+
+The hazards TensorFlow's migration guide names are refused, not risked: a module-level name a
+step reads that the session region rebinds (a tf.function would keep the value of its trace),
+tensors used outside ``Session.run``, graph growth after the Session started.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrate import tf2_optimizers
+from migrate.session_program import Refusal
+from migrate.session_program.native_rnn import NativeRnn, rnn_layer_statement
+from migrate.session_program.names import name_use
+from migrate.session_program.regions import KEPT_KINDS, SessionProgram
+from migrate.session_program.resolve import Resolver
+from migrate.session_program.sites import SessionUses, Step, fetched_names
+
+# tf.compat.v1.Variable parameters with no meaning (or another position) in tf.Variable.
+V1_ONLY_VARIABLE_KEYWORDS = frozenset({"collections", "expected_shape", "use_resource", "import_scope", "variable_def"})
+STATE_TUPLE_DEFINITION = 'LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))  # TF1\'s (c, h) pair\n'
+
+
+@dataclass
+class Restructured:
+    module: cst.Module
+    steps: list[str]  # the step functions' names, in order
+    weights: list[tuple[str, str]]  # (TF1 variable name or driver scope, the expression holding it)
+    uses_state_tuple: bool
+    optimizer_notes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+
+
+class _Names:
+    def __init__(self, code: str) -> None:
+        self.taken = {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+        self.taken |= {node.name for node in ast.walk(ast.parse(code))
+                       if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+        self.taken |= {node.arg for node in ast.walk(ast.parse(code)) if isinstance(node, ast.arg)}
+
+    def fresh(self, base: str) -> str:
+        name, index = base, 2
+        while name in self.taken:
+            name, index = f"{base}_{index}", index + 1
+        self.taken.add(name)
+        return name
+
+
+def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) -> Restructured:
+    module = program.module
+    code = module.code_for_node
+    names = _Names(module.code)
+    native = NativeRnn(program, resolver, names.fresh)
+
+    step_statements = {id(s) for step in uses.steps for s in step.statements}
+    _check_trace_time_values(program, uses)
+
+    # 1. the optimizers: named ones in place, inline ones (`Opt(lr).minimize(loss)`) before the train op.
+    optimizers: dict[str, str] = {}  # train op name -> the optimizer's name in the output
+    replacements: dict[int, list[cst.BaseStatement]] = {}
+    notes: list[tuple[cst.CSTNode, str]] = []
+    for statement in program.statements:
+        if statement.kind == "optimizer":
+            target = statement.node.body[0].targets[0].target.value
+            replacements[id(statement)] = [_with_leading(statement.node, _optimizer_statement(target, statement.call, code, resolver))]
+        elif statement.kind == "train":
+            receiver = statement.call.func.value
+            train_name = next(iter(statement.use.binds))
+            if isinstance(receiver, cst.Name) and program.kinds.get(receiver.value) == "optimizer":
+                optimizers[train_name] = receiver.value
+                replacements[id(statement)] = []
+            elif isinstance(receiver, cst.Call) and (resolver.call_path(receiver) or "").startswith("tensorflow.train."):
+                name = names.fresh("optimizer")
+                optimizers[train_name] = name
+                replacements[id(statement)] = [_with_leading(statement.node, _optimizer_statement(name, receiver, code, resolver))]
+            else:
+                raise Refusal(statement.call, "minimize() on something that is not a tf.compat.v1.train optimizer", "")
+
+    # 2. the step functions (native RNN code first: it decides which RNN layers exist).
+    functions = []
+    step_names = []
+    for step in uses.steps:
+        step.name = names.fresh(_step_name(step, program))
+        step_names.append(step.name)
+        functions.append(_step_function(step, program, native, optimizers, names, code))
+
+    # 3. module level up to the Session.
+    body: list[cst.BaseStatement] = []
+    weights: list[tuple[str, str]] = []
+    variable_counts: dict[str, int] = {}
+    pending_blank = 0
+    layers_after = {}
+    for layer in native.layers.values():
+        layers_after.setdefault(id(layer.after), []).append(layer)
+        weights.append((layer.scope, layer.cell))
+    for statement in program.statements:
+        before = len(body)
+        _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements)
+        if len(body) == before:
+            pending_blank = pending_blank or _blank_lines(statement.node)
+        elif pending_blank:
+            body[before] = _with_blank_lines(body[before], pending_blank)
+            pending_blank = 0
+        for layer in layers_after.get(id(statement), []):
+            body.append(rnn_layer_statement(layer))
+    session_statement = module.body[program.session_index]
+    for function in functions:
+        body.append(function)
+
+    # 4. the session region, without the Session.
+    calls = {id(site.call): _call(step, site, code) for step in uses.steps for site in step.sites}
+    deleted = {id(node) for node in [*uses.init_statements, *uses.close_statements]}
+    rest = [*program.session_body, *program.after]
+    transformer = _SessionRegion(calls, deleted)
+    new_rest = []
+    for index, node in enumerate(rest):
+        if id(node) in deleted:
+            continue
+        new = node.visit(transformer)
+        if isinstance(new, cst.RemovalSentinel):
+            continue
+        if index == 0 and program.session_body:
+            new = new.with_changes(leading_lines=[*session_statement.leading_lines, *new.leading_lines])
+        new_rest.append(new)
+    body += new_rest
+    return Restructured(module.with_changes(body=body), step_names, weights, native.uses_state_tuple, notes)
+
+
+def _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements) -> None:
+    """Append what ``statement`` becomes at module level (nothing when it moves or leaves)."""
+    kind = statement.kind
+    if id(statement) in replacements:
+        body += replacements[id(statement)]
+    elif kind == "variable":
+        target = statement.node.body[0].targets[0].target.value
+        body.append(_variable_statement(statement.node, statement.call, code))
+        weights.append((_tf1_variable_name(statement.call, variable_counts), target))
+    elif kind == "seed":
+        seed = ", ".join(code(argument) for argument in statement.call.args)
+        body.append(_with_leading(statement.node, cst.parse_statement(f"tf.random.set_seed({seed})\n")))
+    elif kind in KEPT_KINDS:
+        body.append(statement.node)
+    # input, init, drop, train and computation leave module level (computation moves into the
+    # steps that need it; computation no step needs was never run by TF1 either).
+
+
+def _blank_lines(node: cst.BaseStatement) -> int:
+    count = 0
+    for line in node.leading_lines:
+        if line.comment is not None:
+            break
+        count += 1
+    return count
+
+
+def _with_blank_lines(node: cst.BaseStatement, count: int) -> cst.BaseStatement:
+    """At least ``count`` blank lines before ``node`` (those of the statements removed before it)."""
+    missing = count - _blank_lines(node)
+    if missing <= 0:
+        return node
+    return node.with_changes(leading_lines=[cst.EmptyLine()] * missing + list(node.leading_lines))
+
+
+def _with_leading(original: cst.BaseStatement, new: cst.BaseStatement) -> cst.BaseStatement:
+    return new.with_changes(leading_lines=original.leading_lines)
+
+
+def _optimizer_statement(target: str, call: cst.Call, code, resolver: Resolver) -> cst.BaseStatement:
+    path = resolver.path(call.func)
+    rule = tf2_optimizers.RULES.get(path) or tf2_optimizers.RULES.get(_normalise_train(path))
+    if rule is None or rule.keras_name is None:
+        why = rule.why_not if rule is not None else "no Keras 3 optimizer known to compute its update"
+        raise Refusal(call, f"{(path or '?').replace('tensorflow', 'tf')}: {why}",
+                      "keep this file at the keras level, or write the update rule as a custom Keras optimizer")
+    positional, keywords = [], {}
+    for argument in call.args:
+        if argument.star:
+            raise Refusal(argument, "an optimizer built with * or ** arguments", "")
+        if argument.keyword is None:
+            positional.append(code(argument.value))
+        else:
+            keywords[argument.keyword.value] = code(argument.value)
+    try:
+        arguments = tf2_optimizers.keras_arguments(rule, positional, keywords)
+    except ValueError as error:
+        raise Refusal(call, str(error), "") from None
+    written = ", ".join(f"{keyword}={value}" for keyword, value in arguments)
+    return cst.parse_statement(f"{target} = {rule.keras_name}({written})  # {rule.tf1_name.rsplit('.', 1)[1]}'s update rule\n")
+
+
+def _normalise_train(path: str | None) -> str | None:
+    if path and path.startswith("tensorflow.compat.v1."):
+        return "tensorflow." + path[len("tensorflow.compat.v1."):]
+    if path and path.startswith("tensorflow."):
+        return "tensorflow.compat.v1." + path[len("tensorflow."):]
+    return path
+
+
+def _variable_statement(node: cst.SimpleStatementLine, call: cst.Call, code) -> cst.BaseStatement:
+    positional = [argument for argument in call.args if argument.keyword is None and not argument.star]
+    if len(positional) > 2 or any(argument.star for argument in call.args):
+        raise Refusal(call, "tf.compat.v1.Variable with more than two positional arguments "
+                      "(tf.Variable's third parameter is another one)", "pass them by keyword")
+    for argument in call.args:
+        if argument.keyword is not None and argument.keyword.value in V1_ONLY_VARIABLE_KEYWORDS:
+            raise Refusal(argument, f"tf.compat.v1.Variable({argument.keyword.value}=...)", "")
+    new_call = call.with_changes(func=cst.parse_expression("tf.Variable"))
+    small = node.body[0].with_changes(value=new_call)
+    return node.with_changes(body=[small])
+
+
+def _tf1_variable_name(call: cst.Call, counts: dict[str, int]) -> str:
+    """The name TF1 gave a ``tf.Variable``: ``name=`` or "Variable", made unique as TF1 did."""
+    base = "Variable"
+    for argument in call.args:
+        if argument.keyword is not None and argument.keyword.value == "name":
+            if not isinstance(argument.value, cst.SimpleString):
+                raise Refusal(argument, "a variable name that is not a string literal", "")
+            base = argument.value.evaluated_value
+    count = counts.get(base, 0)
+    counts[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _step_name(step: Step, program: SessionProgram) -> str:
+    fetched = fetched_names(step.fetches)
+    if step.train is not None:
+        return f"run_{next(iter(step.train.use.binds))}"
+    return f"run_{fetched[0]}" if fetched else "run_step"
+
+
+def _input_spec(statement, code) -> str:
+    call = statement.call
+    func = call.func
+    kind = func.attr.value if isinstance(func, cst.Attribute) else func.value
+    args = {}
+    parameters = ("dtype", "shape", "name") if kind == "placeholder" else ("input", "shape", "name")
+    for index, argument in enumerate(call.args):
+        key = argument.keyword.value if argument.keyword else parameters[index]
+        args[key] = argument.value
+    shape = code(args["shape"]) if "shape" in args else "None"
+    if kind == "placeholder":
+        return f"tf.TensorSpec({shape}, {code(args['dtype'])})"
+    default = args["input"]
+    dtype = {cst.Float: "tf.float32", cst.Integer: "tf.int32"}.get(type(default))
+    if isinstance(default, cst.Name) and default.value in ("True", "False"):
+        dtype = "tf.bool"
+    if dtype is None:
+        raise Refusal(default, "a fed placeholder_with_default whose default is not a number or bool literal", "")
+    return f"tf.TensorSpec({shape}, {dtype})"
+
+
+def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optimizers: dict[str, str],
+                   names: _Names, code) -> cst.FunctionDef:
+    by_input = {next(iter(s.use.binds)): s for s in program.statements if s.kind == "input"}
+    specs = _spec_lines(step, by_input, code)
+    statements: list[cst.BaseStatement] = []
+    for default in step.defaults:
+        call = default.call
+        value = call.args[0].value
+        statements.append(cst.parse_statement(f"{next(iter(default.use.binds))} = tf.identity({code(value)})  "
+                                              "# placeholder_with_default, not fed here\n"))
+    for statement in step.statements:
+        statements += native.statements_for(statement)
+    statements = _tidy_block(statements)
+    tail: list[cst.BaseStatement] = []
+    if step.train is not None:
+        train_name = next(iter(step.train.use.binds))
+        optimizer = optimizers[train_name]
+        loss = next(argument.value.value for argument in step.train.call.args
+                    if argument.keyword is None or argument.keyword.value == "loss")
+        tape, variables, gradients = names.fresh("tape"), names.fresh("variables"), names.fresh("gradients")
+        block = cst.With(
+            items=[cst.WithItem(cst.parse_expression("tf.GradientTape()"), asname=cst.AsName(cst.Name(tape)))],
+            body=cst.IndentedBlock(body=statements or [cst.SimpleStatementLine([cst.Pass()])]),
+            leading_lines=[cst.EmptyLine(comment=cst.Comment(
+                f"# {train_name}: {optimizer}.minimize({loss}) over the trainable variables it reads"))],
+        )
+        statements = [block]
+        tail = [
+            cst.parse_statement(f"{variables} = {tape}.watched_variables()\n"),
+            cst.parse_statement(f"{gradients} = {tape}.gradient({loss}, {variables})\n"),
+            cst.parse_statement(f"{optimizer}.apply_gradients(zip({gradients}, {variables}))\n"),
+        ]
+    returned = step.fetches.visit(_TrainOpsAsNone({n for n, k in program.kinds.items() if k == "train"}))
+    returned = _strip_whitespace(returned)
+    body = [*statements, *tail, cst.SimpleStatementLine([cst.Return(value=returned)])]
+    decorator = cst.Decorator(cst.parse_expression(f"tf.function(input_signature=[{specs}])"))
+    return cst.FunctionDef(
+        name=cst.Name(step.name),
+        params=cst.Parameters(params=[cst.Param(cst.Name(name)) for name in step.parameters]),
+        body=cst.IndentedBlock(body=body),
+        decorators=[decorator],
+        leading_lines=[cst.EmptyLine(), cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(
+            f"# The Session.run that fetched {code(step.fetches)}" if len(code(step.fetches)) < 70
+            else "# One Session.run site of the TF1 program"))],
+    )
+
+
+def _spec_lines(step: Step, by_input, code) -> str:
+    """One TensorSpec per line (a signature of several specs is unreadable on one line)."""
+    specs = [_input_spec(by_input[name], code) for name in step.parameters]
+    if len(specs) < 2:
+        return ", ".join(specs)
+    return "".join(f"\n    {spec},  # {name}" for spec, name in zip(specs, step.parameters)) + "\n"
+
+
+def _tidy_block(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """Statements moved into a function body: no blank line first, blank lines without indentation."""
+    tidied = []
+    for index, statement in enumerate(statements):
+        lines = [line.with_changes(indent=False) if line.comment is None else line
+                 for line in statement.leading_lines]
+        if index == 0:
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+        tidied.append(statement.with_changes(leading_lines=lines))
+    return tidied
+
+
+class _TrainOpsAsNone(cst.CSTTransformer):
+    """A fetched train op gave None in TF1; the step returns None in its place."""
+
+    def __init__(self, train_names: set[str]) -> None:
+        self.train_names = train_names
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return cst.Name("None") if original.value in self.train_names else updated
+
+
+def _strip_whitespace(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The fetch structure as one line (a multi-line fetch list keeps its layout otherwise)."""
+    return cst.parse_expression(" ".join(cst.Module([]).code_for_node(node).split()))
+
+
+def _call(step: Step, site, code) -> cst.Call:
+    fed = dict(site.feeds)
+    arguments = [cst.Arg(fed[name]) for name in step.parameters]
+    return cst.Call(func=cst.Name(step.name), args=_commas(arguments))
+
+
+def _commas(arguments: list[cst.Arg]) -> list[cst.Arg]:
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [argument.with_changes(comma=comma if index < len(arguments) - 1 else cst.MaybeSentinel.DEFAULT)
+            for index, argument in enumerate(arguments)]
+
+
+class _SessionRegion(cst.CSTTransformer):
+    def __init__(self, calls: dict[int, cst.Call], deleted: set[int]) -> None:
+        self.calls = calls
+        self.deleted = deleted
+
+    def leave_Call(self, original: cst.Call, updated: cst.BaseExpression) -> cst.BaseExpression:
+        return self.calls.get(id(original), updated)
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if id(original) in self.deleted:
+            return cst.RemoveFromParent()
+        return updated
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not updated.body:
+            return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return updated
+
+
+def _check_trace_time_values(program: SessionProgram, uses: SessionUses) -> None:
+    """A step reads module-level names when it is traced; the session region must not rebind them."""
+    read_by_steps: dict[str, cst.CSTNode] = {}
+    for step in uses.steps:
+        for statement in step.statements:
+            for name in statement.use.reads:
+                if program.kinds.get(name) in KEPT_KINDS:
+                    read_by_steps.setdefault(name, statement.node)
+    if not read_by_steps:
+        return
+    module = program.module
+    for node in [*program.session_body, *program.after]:
+        rebound = name_use(module.code_for_node(node)).binds & read_by_steps.keys()
+        if rebound:
+            name = sorted(rebound)[0]
+            raise Refusal(node, f"{name!r}, which the graph read when it was built, is rebound after the "
+                          "Session started (a tf.function would keep the value of its first trace)",
+                          "give the new value another name")

@@ -1,0 +1,263 @@
+"""The keras-level runtime's RNN calls, written out as plain Keras 3 code.
+
+``outputs, state = keras_rnn.dynamic_rnn(cell, x, initial_state=s)`` becomes a
+``keras.layers.RNN(cell, return_sequences=True, return_state=True)`` layer created once (next to
+the cell) and, in the step, its call with the state converted both ways where a reader sees it::
+
+    rnn_outputs, *keras_state = cell_rnn(x, initial_state=[[layer[1], layer[0]] for layer in s])  # TF1 (c, h) -> Keras [h, c]
+    outputs = rnn_outputs
+    state = tuple(LSTMStateTuple(c=layer[1], h=layer[0]) for layer in keras_state)  # Keras [h, c] -> TF1 (c, h)
+
+The conversion depends on the cells, read from the statement that builds the cell: a
+``StackedRNNCells`` of LSTM cells (a tuple of ``LSTMStateTuple`` per layer in TF1), of GRU or
+simple cells (a tuple of tensors), or one cell (an ``LSTMStateTuple``, or a tensor). Mixed
+stacks, wrappers and cells built elsewhere keep the file at the keras level.
+``LSTMStateTuple`` itself is TF1's namedtuple ``(c, h)``, defined in the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from migrate.session_program import Refusal
+from migrate.session_program.regions import GraphStatement, SessionProgram
+from migrate.session_program.resolve import Resolver
+
+LSTM_CELLS = frozenset({"keras.layers.LSTMCell"})
+SINGLE_STATE_CELLS = frozenset({"keras.layers.GRUCell", "keras.layers.SimpleRNNCell"})
+STACK = "keras.layers.StackedRNNCells"
+STATIC_RNN = "tf2_port.keras_rnn.static_rnn"
+DYNAMIC_RNN = "tf2_port.keras_rnn.dynamic_rnn"
+STATE_TUPLE = "tf2_port.keras_rnn.LSTMStateTuple"
+
+# Driver parameters (TF1 order) and those that only tuned TF1's own loop.
+STATIC_PARAMETERS = ("cell", "inputs", "initial_state", "dtype", "sequence_length", "scope")
+DYNAMIC_PARAMETERS = ("cell", "inputs", "sequence_length", "initial_state", "dtype", "parallel_iterations",
+                      "swap_memory", "time_major", "scope")
+LOOP_TUNING = frozenset({"dtype", "parallel_iterations", "swap_memory"})
+
+
+@dataclass
+class RnnLayer:
+    """A ``keras.layers.RNN`` the output creates once, after the statement that builds ``cell``."""
+
+    name: str
+    cell: str
+    after: GraphStatement
+    masked: bool
+    scope: str  # the TF1 variable scope of the cell's weights (checkpoint names)
+
+
+class NativeRnn:
+    """Rewrites computation statements; collects the RNN layers and whether LSTMStateTuple is used."""
+
+    def __init__(self, program: SessionProgram, resolver: Resolver, fresh_name) -> None:
+        self.program = program
+        self.resolver = resolver
+        self.fresh_name = fresh_name
+        self.layers: dict[int, RnnLayer] = {}  # id of the driver statement -> its layer
+        self.uses_state_tuple = False
+        self._cells_driven: dict[str, cst.CSTNode] = {}
+        self._rewritten: dict[int, list[cst.BaseStatement]] = {}
+
+    def statements_for(self, statement: GraphStatement) -> list[cst.BaseStatement]:
+        """The plain-Keras statements that replace ``statement`` inside a step (cached)."""
+        key = id(statement)
+        if key not in self._rewritten:
+            self._rewritten[key] = self._rewrite(statement)
+        return self._rewritten[key]
+
+    def _rewrite(self, statement: GraphStatement) -> list[cst.BaseStatement]:
+        node = statement.node
+        replaced = node.visit(_StateTupleNames(self))
+        small = node.body[0] if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 else None
+        call = small.value if isinstance(small, cst.Assign) else None
+        path = self.resolver.call_path(call) if isinstance(call, cst.Call) else None
+        if path not in (STATIC_RNN, DYNAMIC_RNN):
+            _refuse_other_drivers(replaced, node, self.resolver)
+            return [replaced]
+        if len(small.targets) != 1:
+            raise Refusal(node, "a chained assignment of an RNN driver's result", "")
+        return self._driver(statement, small.targets[0].target, call, path, replaced.leading_lines)
+
+    def _driver(self, statement: GraphStatement, target: cst.BaseAssignTargetExpression, call: cst.Call,
+                path: str, leading_lines) -> list[cst.BaseStatement]:
+        parameters = STATIC_PARAMETERS if path == STATIC_RNN else DYNAMIC_PARAMETERS
+        arguments = _bind(call, parameters)
+        code = self.program.module.code_for_node
+        cell = arguments.get("cell")
+        if not isinstance(cell, cst.Name):
+            raise Refusal(call, "an RNN driver whose cell is not a name bound at module level", "")
+        if cell.value in self._cells_driven and self._cells_driven[cell.value] is not call:
+            raise Refusal(call, f"the cell {cell.value!r} run by two drivers (weights shared by variable scope)",
+                          "the tf2 level does not restructure shared cells yet")
+        self._cells_driven[cell.value] = call
+        family, builder = self._family(cell.value, call)
+        scope = "rnn"
+        if "scope" in arguments:
+            scope_node = arguments["scope"]
+            if not isinstance(scope_node, cst.SimpleString):
+                raise Refusal(scope_node, "an RNN driver scope that is not a string literal", "")
+            scope = scope_node.evaluated_value
+        time_major = arguments.get("time_major")
+        if time_major is not None and not (isinstance(time_major, cst.Name) and time_major.value in ("True", "False")):
+            raise Refusal(time_major, "time_major that is not True or False", "")
+        time_major = time_major is not None and time_major.value == "True"
+        sequence_length = arguments.get("sequence_length")
+        if isinstance(sequence_length, cst.Name) and sequence_length.value == "None":
+            sequence_length = None
+        initial_state = arguments.get("initial_state")
+        if isinstance(initial_state, cst.Name) and initial_state.value == "None":
+            initial_state = None
+        layer_name = self.fresh_name(f"{cell.value}_rnn")
+        self.layers[id(statement)] = RnnLayer(layer_name, cell.value, builder, sequence_length is not None, scope)
+
+        outputs_name = self.fresh_name("rnn_outputs")
+        state_name = self.fresh_name("keras_state")
+        inputs = code(arguments["inputs"])
+        lines = []
+        if path == STATIC_RNN:
+            inputs = f"tf.stack({inputs}, axis=1)"
+        elif time_major:
+            inputs_name = self.fresh_name("batch_major_inputs")
+            lines.append(f"{inputs_name} = tf.transpose({inputs}, [1, 0, 2])  # TF1 time-major -> Keras batch-major")
+            inputs = inputs_name
+        call_arguments = [inputs]
+        if sequence_length is not None:
+            if path == STATIC_RNN:
+                raise Refusal(sequence_length, "static_rnn with sequence_length", "")
+            call_arguments.append(f"mask=tf.sequence_mask({code(sequence_length)}, maxlen=tf.shape({inputs})[1])")
+        if initial_state is not None:
+            state = code(initial_state)
+            call_arguments.append("initial_state=" + _to_keras(family, state))
+        comment = {"lstm_stack": "  # TF1 (c, h) -> Keras [h, c]", "lstm": "  # TF1 (c, h) -> Keras [h, c]"}
+        lines.append(f"{outputs_name}, *{state_name} = {layer_name}({', '.join(call_arguments)})"
+                     + (comment.get(family, "") if initial_state is not None else ""))
+        if path == STATIC_RNN:
+            outputs = f"tf.unstack({outputs_name}, axis=1)"
+        elif time_major:
+            outputs = f"tf.transpose({outputs_name}, [1, 0, 2])  # Keras batch-major -> TF1 time-major"
+        else:
+            outputs = outputs_name
+        final_state = _to_tf1(family, state_name)
+        if family in ("lstm_stack", "lstm"):
+            self.uses_state_tuple = True
+        if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and all(
+                isinstance(element, cst.Element) for element in target.elements):
+            first, second = (code(element.value) for element in target.elements)
+            lines.append(f"{first} = {outputs}")
+            lines.append(f"{second} = {final_state}")
+        else:
+            lines.append(f"{code(target)} = ({outputs.split('  #')[0]}, {final_state.split('  #')[0]})")
+        statements = [cst.parse_statement(line + "\n") for line in lines]
+        statements[0] = statements[0].with_changes(leading_lines=leading_lines)
+        return statements
+
+    def _family(self, cell: str, call: cst.Call) -> tuple[str, GraphStatement]:
+        builder = self._builder(cell, call)
+        value = builder.node.body[0].value
+        path = self.resolver.call_path(value)
+        if path in LSTM_CELLS:
+            return "lstm", builder
+        if path in SINGLE_STATE_CELLS:
+            return "single", builder
+        if path == STACK and value.args:
+            members = self._stack_members(value.args[0].value, call)
+            if members and all(member in LSTM_CELLS for member in members):
+                return "lstm_stack", builder
+            if members and all(member in SINGLE_STATE_CELLS for member in members):
+                return "single_stack", builder
+            raise Refusal(call, f"an RNN stack of {', '.join(sorted(set(members))) or 'cells built elsewhere'} "
+                          "(the tf2 level writes out stacks of LSTM cells, or of GRU / simple cells)", "")
+        raise Refusal(call, f"an RNN driver over {path or 'a cell built elsewhere'}", "")
+
+    def _builder(self, name: str, near: cst.CSTNode) -> GraphStatement:
+        builders = [s for s in self.program.statements if name in s.use.binds]
+        if len(builders) != 1 or builders[0].kind != "layer" or not _single_assign(builders[0].node):
+            raise Refusal(near, f"the cell {name!r} is not built by one module-level Keras constructor", "")
+        return builders[0]
+
+    def _stack_members(self, members: cst.BaseExpression, near: cst.CSTNode) -> list[str]:
+        if isinstance(members, cst.ListComp):
+            return [self.resolver.call_path(members.elt) or "?"]
+        if isinstance(members, (cst.List, cst.Tuple)):
+            return [self.resolver.call_path(element.value) or "?" for element in members.elements]
+        if isinstance(members, cst.Name):
+            return self._stack_members(self._builder(members.value, near).node.body[0].value, near)
+        return []
+
+
+class _StateTupleNames(cst.CSTTransformer):
+    """``keras_rnn.LSTMStateTuple`` -> ``LSTMStateTuple`` (TF1's namedtuple, defined in the output)."""
+
+    def __init__(self, native: NativeRnn) -> None:
+        self.native = native
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.BaseExpression) -> cst.BaseExpression:
+        if self.native.resolver.path(original) == STATE_TUPLE:
+            self.native.uses_state_tuple = True
+            return cst.Name("LSTMStateTuple")
+        return updated
+
+
+def _refuse_other_drivers(node: cst.CSTNode, original: cst.CSTNode, resolver: Resolver) -> None:
+    for child in _calls(original):
+        if resolver.call_path(child) in (STATIC_RNN, DYNAMIC_RNN):
+            raise Refusal(child, "an RNN driver call that is not the whole right-hand side of an assignment",
+                          "assign the driver's result to names first")
+
+
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(Collect())
+    return found
+
+
+def _single_assign(node: cst.BaseStatement) -> bool:
+    return (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1
+            and isinstance(node.body[0], cst.Assign) and isinstance(node.body[0].value, cst.Call))
+
+
+def _bind(call: cst.Call, parameters: tuple[str, ...]) -> dict[str, cst.BaseExpression]:
+    bound: dict[str, cst.BaseExpression] = {}
+    for index, argument in enumerate(call.args):
+        if argument.star:
+            raise Refusal(argument, "an RNN driver called with * or ** arguments", "")
+        name = argument.keyword.value if argument.keyword else (parameters[index] if index < len(parameters) else None)
+        if name not in parameters:
+            raise Refusal(argument, f"an RNN driver argument {name or index + 1} the driver does not take", "")
+        if name not in LOOP_TUNING:
+            bound[name] = argument.value
+    return bound
+
+
+def _to_keras(family: str, state: str) -> str:
+    return {
+        "lstm_stack": f"[[layer[1], layer[0]] for layer in {state}]",
+        "lstm": f"[{state}[1], {state}[0]]",
+        "single_stack": f"list({state})",
+        "single": f"[{state}]",
+    }[family]
+
+
+def _to_tf1(family: str, state: str) -> str:
+    return {
+        "lstm_stack": f"tuple(LSTMStateTuple(c=layer[1], h=layer[0]) for layer in {state})  # Keras [h, c] -> TF1 (c, h)",
+        "lstm": f"LSTMStateTuple(c={state}[1], h={state}[0])  # Keras [h, c] -> TF1 (c, h)",
+        "single_stack": f"tuple(tf.nest.flatten({state}))",
+        "single": f"{state}[0]",
+    }[family]
+
+
+def rnn_layer_statement(layer: RnnLayer) -> cst.BaseStatement:
+    masked = ", zero_output_for_mask=True" if layer.masked else ""
+    comment = "  # TF1: outputs past a sequence's length are zeros" if layer.masked else ""
+    return cst.parse_statement(
+        f"{layer.name} = keras.layers.RNN({layer.cell}, return_sequences=True, return_state=True{masked}){comment}\n")

@@ -1,0 +1,283 @@
+"""The graph region and the session region of a module-level Session program.
+
+The *graph region* is every top-level statement before the one ``Session`` is created
+(``with tf.compat.v1.Session() as sess:`` or ``sess = tf.compat.v1.Session()``); the
+*session region* is that statement's body and everything after it. Each graph statement gets
+one kind:
+
+======================  =================================================================
+``host``                plain Python (constants, NumPy data, imports, helper functions):
+                        stays where it is
+``drop``                ``disable_eager_execution()``, ``reset_default_graph()``: TF1 only
+``seed``                ``set_random_seed(s)``: becomes ``tf.random.set_seed(s)``
+``input``               ``placeholder`` / ``placeholder_with_default``: a step parameter
+``variable``            ``tf.Variable``: created once, at module level
+``layer``               Keras 3 cells and layers (and lists of them): created once
+``optimizer``           ``tf.compat.v1.train.*Optimizer``: the Keras 3 optimizer, once
+``train``               ``optimizer.minimize(loss)``: a GradientTape step where fetched
+``init``                variable initializers: variables are created initialised in TF2
+``graph_function``      a ``def`` that computes with TensorFlow and creates nothing: stays
+``computation``         everything that computes tensors: moves into the step functions
+======================  =================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrate.session_program import Refusal
+from migrate.session_program.names import NameUse, name_use
+from migrate.session_program.resolve import Resolver, is_keras, is_runtime, is_tensorflow
+
+SESSION_CLASSES = frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
+PLACEHOLDERS = frozenset({"tensorflow.placeholder", "tensorflow.placeholder_with_default"})
+VARIABLES = frozenset({"tensorflow.Variable"})
+INITIALIZERS = frozenset({
+    "tensorflow.global_variables_initializer", "tensorflow.initialize_all_variables",
+    "tensorflow.local_variables_initializer", "tensorflow.initialize_local_variables",
+    "tensorflow.variables_initializer", "tensorflow.initialize_variables",
+})
+DROPPED_CALLS = frozenset({
+    "tensorflow.disable_eager_execution", "tensorflow.disable_v2_behavior", "tensorflow.reset_default_graph",
+})
+SEED_CALLS = frozenset({"tensorflow.set_random_seed", "tensorflow.random.set_random_seed"})
+# What a TF1 graph region may create that the tf2 level has no exact home for yet, with why.
+NOT_YET = {
+    "tensorflow.get_variable": "tf.compat.v1.get_variable (variables by scope name)",
+    "tensorflow.variable_scope": "tf.compat.v1.variable_scope",
+    "tensorflow.name_scope": "tf.compat.v1.name_scope",
+    "tensorflow.train.Saver": "tf.compat.v1.train.Saver (checkpoints)",
+    "tensorflow.summary.FileWriter": "tf.compat.v1.summary.FileWriter",
+    "tensorflow.gradients": "tf.gradients (hand-built training step)",
+    "tensorflow.train.get_or_create_global_step": "a global step variable",
+    "tensorflow.train.get_global_step": "a global step variable",
+    "tensorflow.Graph": "an explicit tf.Graph",
+}
+# keras_rnn calls the tf2 level writes out as plain Keras (native_rnn); any other use of the
+# runtime keeps the file at the keras level.
+NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn.dynamic_rnn", "tf2_port.keras_rnn.LSTMStateTuple"})
+KEPT_KINDS = frozenset({"host", "variable", "layer", "optimizer", "graph_function", "seed"})
+MOVED_KINDS = frozenset({"input", "computation", "train"})
+
+
+@dataclass
+class GraphStatement:
+    node: cst.BaseStatement
+    index: int  # position in the module body
+    kind: str
+    use: NameUse
+    call: cst.Call | None = None  # the classifying call (placeholder, Variable, optimizer...)
+    paths: frozenset[str] = frozenset()  # every tensorflow / keras / runtime path it mentions
+
+
+@dataclass
+class SessionProgram:
+    module: cst.Module
+    statements: list[GraphStatement]
+    session_index: int  # the module body index of the statement that creates the Session
+    session_name: str
+    session_body: list[cst.BaseStatement]  # the with-body (empty for `sess = Session()`)
+    after: list[cst.BaseStatement]  # top-level statements after the session statement
+    kinds: dict[str, str] = field(default_factory=dict)  # name -> kind of its binding statements
+
+
+class _Paths(cst.CSTVisitor):
+    """Every outermost Name / Attribute chain of a node, resolved."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.found: list[tuple[cst.CSTNode, str]] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        path = self.resolver.path(node)
+        if path is not None:
+            self.found.append((node, path))
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        path = self.resolver.path(node)
+        if path is not None and "." in path:
+            self.found.append((node, path))
+        return False
+
+
+def mentioned_paths(node: cst.CSTNode, resolver: Resolver) -> list[tuple[cst.CSTNode, str]]:
+    visitor = _Paths(resolver)
+    node.visit(visitor)
+    return visitor.found
+
+
+def _normalise(path: str) -> str:
+    for prefix in ("tensorflow.compat.v1.", "tensorflow.compat.v2."):
+        if path.startswith(prefix):
+            return "tensorflow." + path[len(prefix):]
+    return path
+
+
+def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
+    """Split ``module`` into its graph and session regions, or raise :class:`Refusal`."""
+    session_index, session_name, session_body = _find_session(module, resolver)
+    statements = []
+    for index, node in enumerate(module.body[:session_index]):
+        statements.append(_classify(module, node, index, resolver))
+    program = SessionProgram(module, statements, session_index, session_name, session_body,
+                             list(module.body[session_index + 1:]))
+    _assign_kinds(program)
+    return program
+
+
+def _find_session(module: cst.Module, resolver: Resolver) -> tuple[int, str, list[cst.BaseStatement]]:
+    found: list[tuple[int, str, list[cst.BaseStatement]]] = []
+    for index, node in enumerate(module.body):
+        if isinstance(node, cst.With) and len(node.items) == 1:
+            item = node.items[0]
+            if (resolver.call_path(item.item) in SESSION_CLASSES and item.asname is not None
+                    and isinstance(item.asname.name, cst.Name)):
+                found.append((index, item.asname.name.value, list(node.body.body)))
+                continue
+        if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
+            small = node.body[0]
+            if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and resolver.call_path(small.value) in SESSION_CLASSES):
+                found.append((index, small.targets[0].target.value, []))
+                continue
+    sessions_anywhere = [node for node, path in mentioned_paths(module, resolver)
+                         if _normalise(path) in SESSION_CLASSES]
+    if not found:
+        if sessions_anywhere:
+            raise Refusal(sessions_anywhere[0], "a Session created inside a function or block",
+                          "the tf2 level restructures module-level Session programs; move the "
+                          "graph and its Session to module level, or keep this file at the keras level")
+        raise Refusal(module, "no tf.compat.v1.Session in this module",
+                      "the tf2 level restructures programs that run a graph through a Session")
+    if len(found) > 1 or len(sessions_anywhere) > 1:
+        raise Refusal(sessions_anywhere[1] if len(sessions_anywhere) > 1 else module.body[found[1][0]],
+                      "a second Session", "the tf2 level restructures programs with one Session")
+    return found[0]
+
+
+def _small(node: cst.BaseStatement) -> cst.BaseSmallStatement | None:
+    if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
+        return node.body[0]
+    return None
+
+
+def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver: Resolver) -> GraphStatement:
+    use = name_use(module.code_for_node(node))
+    if isinstance(_small(node), (cst.Import, cst.ImportFrom)):
+        return GraphStatement(node, index, "host", use)
+    mentioned = mentioned_paths(node, resolver)
+    paths = frozenset(_normalise(path) for _, path in mentioned)
+    for where, path in mentioned:
+        normal = _normalise(path)
+        if normal in NOT_YET:
+            raise Refusal(where, NOT_YET[normal],
+                          "the tf2 level does not restructure this yet: the file stays at the keras level")
+        if is_runtime(path) and path not in NATIVE_RUNTIME and not path.startswith("tf2_port.cells"):
+            raise Refusal(where, f"{path.replace('tf2_port.keras_rnn', 'keras_rnn')} (a keras-level runtime call "
+                          "with no plain Keras form in the tf2 level yet)",
+                          "the file stays at the keras level")
+    statement = GraphStatement(node, index, "host", use, paths=paths)
+    small = _small(node)
+    tf_like = any(is_tensorflow(p) or is_runtime(p) for p in paths)
+    if isinstance(small, (cst.Import, cst.ImportFrom)):
+        return statement
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        if tf_like:
+            statement.kind = "graph_function"
+            _refuse_state_inside(node, resolver, "a function that creates variables or layers")
+        return statement
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        path = resolver.call_path(small.value)
+        if path in DROPPED_CALLS:
+            statement.kind = "drop"
+            return statement
+        if path in SEED_CALLS:
+            statement.kind, statement.call = "seed", small.value
+            return statement
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Call):
+        call = small.value
+        path = resolver.call_path(call)
+        target_is_name = isinstance(small.targets[0].target, cst.Name)
+        if path in PLACEHOLDERS and target_is_name:
+            statement.kind, statement.call = "input", call
+            return statement
+        if path in VARIABLES and target_is_name:
+            statement.kind, statement.call = "variable", call
+            return statement
+        if path in INITIALIZERS:
+            statement.kind, statement.call = "init", call
+            return statement
+        if path and path.startswith("tensorflow.train.") and path.endswith("Optimizer") and target_is_name:
+            statement.kind, statement.call = "optimizer", call
+            return statement
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "minimize" and target_is_name:
+            statement.kind, statement.call = "train", call
+            return statement
+        if is_keras(path) and target_is_name:
+            statement.kind, statement.call = "layer", call
+            return statement
+    if _only_keras_constructors(node, resolver, paths):
+        statement.kind = "layer"
+        return statement
+    if tf_like:
+        statement.kind = "computation"
+        _refuse_state_inside(node, resolver, "a statement that both computes and creates variables or layers")
+    return statement
+
+
+def _only_keras_constructors(node: cst.BaseStatement, resolver: Resolver, paths: frozenset[str]) -> bool:
+    """Lists of Keras layers built in place (``[keras.layers.LSTMCell(n) for _ in range(k)]``,
+    a loop appending them): keras paths only, nothing of TensorFlow."""
+    return bool(paths) and all(is_keras(path) for path in paths)
+
+
+def _refuse_state_inside(node: cst.CSTNode, resolver: Resolver, construct: str) -> None:
+    for where, path in mentioned_paths(node, resolver):
+        normal = _normalise(path)
+        if normal in PLACEHOLDERS or normal in VARIABLES or (is_keras(normal) and normal.startswith("keras.layers.")) \
+                or (normal.startswith("tensorflow.train.") and normal.endswith("Optimizer")):
+            raise Refusal(where, f"{construct} ({normal.replace('tensorflow', 'tf')})",
+                          "build variables and layers at module level, outside the code that computes with them")
+
+
+def _assign_kinds(program: SessionProgram) -> None:
+    """Each name's kind; a name both built once and computed per step cannot be split."""
+    kinds: dict[str, str] = {}
+    for statement in program.statements:
+        reads_tensors = sorted(name for name in statement.use.reads if kinds.get(name) in MOVED_KINDS)
+        if reads_tensors and statement.kind == "host":
+            if not statement.use.binds or isinstance(statement.node, (cst.FunctionDef, cst.ClassDef)):
+                raise Refusal(statement.node, f"Python code that uses the tensor {reads_tensors[0]!r} while the "
+                              "graph is built (it would run once per trace in a tf.function)",
+                              "move it after the Session's first run, on fetched values")
+            statement.kind = "computation"
+        elif reads_tensors and statement.kind in ("variable", "layer", "optimizer", "seed"):
+            raise Refusal(statement.node, f"a {statement.kind} built from the tensor {reads_tensors[0]!r}",
+                          "build it from Python values (shapes, sizes) so it can be created once, before any step")
+        if statement.kind in ("drop", "init"):
+            for name in statement.use.binds:
+                kinds[name] = statement.kind
+            continue
+        for name in statement.use.binds:
+            previous = kinds.get(name)
+            kind = statement.kind
+            if previous is None or previous == kind:
+                kinds[name] = kind
+                continue
+            moved = {previous in MOVED_KINDS, kind in MOVED_KINDS}
+            if moved == {True, False} and not (previous == "host" and kind == "layer"):
+                raise Refusal(statement.node, f"the name {name!r} is bound both to a value built once "
+                              f"({previous if previous not in MOVED_KINDS else kind}) and to a tensor "
+                              "computed per step",
+                              "use two names, one for each")
+            if previous == "input" or kind == "input":
+                raise Refusal(statement.node, f"the placeholder name {name!r} is bound again",
+                              "feed_dict keys refer to the last binding: give the placeholder its own name")
+            # host then layer (cells = []; cells.append(LSTMCell)), or two kept kinds
+            kinds[name] = kind if kind != "host" else previous
+    program.kinds = kinds

@@ -1,0 +1,270 @@
+"""The ``sess.run`` call sites of the session region, and the graph statements each needs.
+
+A site fetches a structure (a name, or lists / tuples / dicts of names) of graph names and
+feeds a dict literal whose keys are placeholders. Sites with the same fetch structure and the
+same fed placeholders share one step function. The statements a site needs are the backward
+slice of its fetches over the graph region's computation, in their original order; a fetched
+train op adds its loss to the slice and makes the step a GradientTape step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrate.session_program import Refusal
+from migrate.session_program.regions import INITIALIZERS, MOVED_KINDS, GraphStatement, SessionProgram
+from migrate.session_program.resolve import Resolver, is_runtime, is_tensorflow
+
+
+@dataclass
+class Site:
+    call: cst.Call
+    fetches: cst.BaseExpression
+    feeds: list[tuple[str, cst.BaseExpression]]  # (placeholder name, fed value) in dict order
+    key: tuple[str, frozenset[str]]
+
+
+@dataclass
+class Step:
+    """One step function: the sites that share it and what it computes."""
+
+    key: tuple[str, frozenset[str]]
+    fetches: cst.BaseExpression
+    sites: list[Site] = field(default_factory=list)
+    parameters: list[str] = field(default_factory=list)  # fed placeholders, in definition order
+    statements: list[GraphStatement] = field(default_factory=list)
+    defaults: list[GraphStatement] = field(default_factory=list)  # unfed placeholder_with_default
+    train: GraphStatement | None = None
+    name: str = ""
+
+
+@dataclass
+class SessionUses:
+    steps: list[Step]
+    init_statements: list[cst.BaseStatement]  # `sess.run(init)` statements to delete
+    close_statements: list[cst.BaseStatement]  # `sess.close()` statements to delete
+
+
+class _SessionRegionVisitor(cst.CSTVisitor):
+    def __init__(self, program: SessionProgram, resolver: Resolver) -> None:
+        self.program = program
+        self.resolver = resolver
+        self.session = program.session_name
+        self.sites: list[Site] = []
+        self.init_calls: set[int] = set()
+        self.close_calls: set[int] = set()
+        self.run_calls: set[int] = set()
+        self.statement_stack: list[cst.BaseStatement] = []
+        self.init_statements: list[cst.BaseStatement] = []
+        self.close_statements: list[cst.BaseStatement] = []
+        self._inside_fetch = 0
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.statement_stack.append(node)
+
+    def leave_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.statement_stack.pop()
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.session:
+            method = func.attr.value
+            if method == "run":
+                self._site(node)
+                return False
+            if method == "close" and self._whole_statement(node):
+                self.close_statements.append(self.statement_stack[-1])
+                return False
+            raise Refusal(node, f"{self.session}.{method}(...) (the Session used other than to run fetches)",
+                          "the tf2 level has no Session: keep this file at the keras level")
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        name = node.value
+        if name == self.session:
+            raise Refusal(node, f"the Session {name!r} handed to other code",
+                          "the tf2 level has no Session: keep this file at the keras level")
+        kind = self.program.kinds.get(name)
+        if kind in MOVED_KINDS:
+            raise Refusal(node, f"the graph tensor {name!r} used outside Session.run",
+                          "fetch it with Session.run, or keep this file at the keras level")
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        path = self.resolver.path(node)
+        if path is not None and (is_tensorflow(path) or is_runtime(path)):
+            raise Refusal(node, f"{path.replace('tensorflow', 'tf')} used after the Session started "
+                          "(the graph grows, or TF1 API runs, inside the session region)",
+                          "build the graph before the Session; the tf2 level keeps this file at the keras level")
+        return True
+
+    def _whole_statement(self, node: cst.Call) -> bool:
+        if not self.statement_stack:
+            return False
+        line = self.statement_stack[-1]
+        return len(line.body) == 1 and isinstance(line.body[0], cst.Expr) and line.body[0].value is node
+
+    def _site(self, node: cst.Call) -> None:
+        fetches = feeds = None
+        for index, argument in enumerate(node.args):
+            keyword = argument.keyword.value if argument.keyword else None
+            if argument.star:
+                raise Refusal(node, "Session.run with * or ** arguments", "write the fetches and feed_dict out")
+            if keyword == "fetches" or (keyword is None and index == 0):
+                fetches = argument.value
+            elif keyword == "feed_dict" or (keyword is None and index == 1):
+                feeds = argument.value
+            else:
+                raise Refusal(argument, f"Session.run argument {keyword or index + 1} (options, run metadata)",
+                              "the tf2 level maps fetches and feed_dict only")
+        if fetches is None:
+            raise Refusal(node, "Session.run without fetches", "")
+        if self._is_initializer(fetches):
+            if feeds is not None or not self._whole_statement(node):
+                raise Refusal(node, "a variable initializer run whose result is used", "")
+            self.init_statements.append(self.statement_stack[-1])
+            return
+        self._check_fetches(fetches)
+        fed: list[tuple[str, cst.BaseExpression]] = []
+        if feeds is not None:
+            if not isinstance(feeds, cst.Dict):
+                raise Refusal(feeds, "a feed_dict built elsewhere (not a dict literal at the Session.run call)",
+                              "write the feed_dict as a literal {placeholder: value} at the call")
+            for element in feeds.elements:
+                if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.Name):
+                    raise Refusal(element, "a feed_dict key that is not a placeholder name", "")
+                name = element.key.value
+                if self.program.kinds.get(name) != "input":
+                    raise Refusal(element.key, f"feeding {name!r}, which is not a placeholder (TF1 replaced a "
+                                  "computed tensor's value)", "feed placeholders only")
+                fed.append((name, element.value))
+                # The fed values are plain Python of the session region: check them too.
+                element.value.visit(self)
+        key = (self.program.module.code_for_node(fetches), frozenset(name for name, _ in fed))
+        self.sites.append(Site(node, fetches, fed, key))
+
+    def _is_initializer(self, fetches: cst.BaseExpression) -> bool:
+        if isinstance(fetches, cst.Name):
+            return self.program.kinds.get(fetches.value) == "init"
+        if isinstance(fetches, cst.Call):
+            return self.resolver.call_path(fetches) in INITIALIZERS
+        if isinstance(fetches, (cst.List, cst.Tuple)) and fetches.elements:
+            return all(self._is_initializer(element.value) for element in fetches.elements)
+        return False
+
+    def _check_fetches(self, fetches: cst.BaseExpression) -> None:
+        if isinstance(fetches, cst.Name):
+            kind = self.program.kinds.get(fetches.value)
+            if kind not in ("computation", "train", "variable", "input"):
+                raise Refusal(fetches, f"fetching {fetches.value!r}, which is not a tensor of the graph "
+                              f"({kind or 'not built in the graph region'})", "")
+            return
+        if isinstance(fetches, (cst.List, cst.Tuple)):
+            for element in fetches.elements:
+                if isinstance(element, cst.StarredElement):
+                    raise Refusal(element, "a starred fetch", "")
+                self._check_fetches(element.value)
+            return
+        if isinstance(fetches, cst.Dict):
+            for element in fetches.elements:
+                if not isinstance(element, cst.DictElement):
+                    raise Refusal(element, "a ** fetch", "")
+                element.key.visit(self)
+                self._check_fetches(element.value)
+            return
+        raise Refusal(fetches, "a fetch that is not a graph name or a list / tuple / dict of them",
+                      "fetch names bound in the graph region")
+
+
+def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
+    visitor = _SessionRegionVisitor(program, resolver)
+    for node in [*program.session_body, *program.after]:
+        node.visit(visitor)
+    steps: dict[tuple[str, frozenset[str]], Step] = {}
+    for site in visitor.sites:
+        step = steps.setdefault(site.key, Step(site.key, site.fetches))
+        step.sites.append(site)
+    for step in steps.values():
+        _slice(program, step)
+    if not steps:
+        raise Refusal(program.module.body[program.session_index], "a Session that runs no fetch",
+                      "nothing to restructure")
+    return SessionUses(list(steps.values()), visitor.init_statements, visitor.close_statements)
+
+
+def fetched_names(fetches: cst.BaseExpression) -> list[str]:
+    if isinstance(fetches, cst.Name):
+        return [fetches.value]
+    if isinstance(fetches, (cst.List, cst.Tuple)):
+        return [name for element in fetches.elements for name in fetched_names(element.value)]
+    if isinstance(fetches, cst.Dict):
+        return [name for element in fetches.elements for name in fetched_names(element.value)]
+    return []
+
+
+def _slice(program: SessionProgram, step: Step) -> None:
+    """The computation statements the step needs, its parameters and its train op."""
+    kinds = program.kinds
+    by_name_train = {s.use.binds and next(iter(s.use.binds)): s for s in program.statements if s.kind == "train"}
+    needed: set[str] = set()
+    for name in fetched_names(step.fetches):
+        if kinds.get(name) == "train":
+            if step.train is not None:
+                raise Refusal(step.fetches, "two train ops fetched by one Session.run", "")
+            step.train = by_name_train[name]
+            loss = _loss_argument(step.train)
+            needed.add(loss)
+        elif kinds.get(name) in ("computation", "input"):
+            needed.add(name)
+    inputs_needed: set[str] = set()
+    chosen: list[GraphStatement] = []
+    for statement in reversed(program.statements):
+        if statement.kind == "input" and statement.use.binds & needed:
+            inputs_needed |= statement.use.binds & needed
+            needed -= statement.use.binds
+            continue
+        if statement.kind != "computation" or not statement.use.binds & needed:
+            continue
+        chosen.append(statement)
+        if not statement.use.mutates & needed:
+            needed -= statement.use.binds - statement.use.mutates
+        needed |= {name for name in statement.use.reads if kinds.get(name) in ("computation", "input")}
+    leftover = sorted(name for name in needed if kinds.get(name) in ("computation", "input"))
+    if leftover:
+        raise Refusal(step.sites[0].call, f"the fetch needs {leftover[0]!r}, which the graph region "
+                      "computes nowhere before it", "")
+    step.statements = list(reversed(chosen))
+    fed = {name for name, _ in step.sites[0].feeds}
+    by_input = {next(iter(s.use.binds)): s for s in program.statements if s.kind == "input"}
+    for name in sorted(inputs_needed - fed):
+        statement = by_input[name]
+        if _input_path(statement) != "placeholder_with_default":
+            raise Refusal(step.sites[0].call, f"the placeholder {name!r} is needed by this Session.run but not fed "
+                          "(TF1 would fail here)", "feed it, or keep this file at the keras level")
+        step.defaults.append(statement)
+    order = [next(iter(s.use.binds)) for s in program.statements if s.kind == "input"]
+    step.parameters = [name for name in order if name in fed]
+    step.defaults.sort(key=lambda s: s.index)
+
+
+def _input_path(statement: GraphStatement) -> str:
+    func = statement.call.func
+    return func.attr.value if isinstance(func, cst.Attribute) else func.value
+
+
+def _loss_argument(train: GraphStatement) -> str:
+    call = train.call
+    loss = None
+    for index, argument in enumerate(call.args):
+        keyword = argument.keyword.value if argument.keyword else None
+        if keyword == "loss" or (keyword is None and index == 0):
+            loss = argument.value
+        elif keyword in ("name", "gate_gradients", "aggregation_method", "colocate_gradients_with_ops"):
+            continue  # no effect on the values
+        else:
+            raise Refusal(argument, f"minimize({keyword or 'argument ' + str(index + 1)}=...) "
+                          "(var_list, global_step, grad_loss)", "the tf2 level maps minimize(loss) only")
+    if not isinstance(loss, cst.Name):
+        raise Refusal(call, "minimize() of an expression that is not a name", "bind the loss to a name first")
+    return loss.value
