@@ -28,6 +28,7 @@ _EXPORTS = {
     "keras_state_to_tf1": "tf2_port.state",
     "make_cell": "tf2_port.build",
     "pack_keras_h_c_to_layers_c_h": "tf2_port.state",
+    "restore_tf1_checkpoint_into": "tf2_port.tf1_restore",
     "tf1_state_to_keras": "tf2_port.state",
     "unpack_layers_c_h_to_keras_h_c": "tf2_port.state",
 }

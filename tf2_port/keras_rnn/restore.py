@@ -5,180 +5,34 @@ TF1 names they would have had; RNN cell weights are converted with :mod:`tf2_por
 their optimizer slots the same way, and every other variable is loaded by its own name, as
 TF1's ``Saver`` did. The checkpoint reader (:mod:`tf2_port.checkpoint`) is imported only
 when a restore runs.
+
+Finding a cell's TF1 scope, converting its weights, copying a layer's weights by name and
+naming what the checkpoint lacks are shared with the eager path,
+:func:`tf2_port.tf1_restore.restore_tf1_checkpoint_into` (objects given by an explicit name
+table instead of this runtime's scope table), and live there.
 """
 
 from __future__ import annotations
 
-import os
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from tf2_port import convert, tf1_names
-from tf2_port.cells import TF1LSTMCell
-from tf2_port.keras_rnn.scopes import _SHARED, _base_cells
-from tf2_port.keras_rnn.states import _layers
-
-# The converter of each family whose Keras cell takes the converter's output as it is; an
-# LSTM's depends on the cell (stock LSTMCell or TF1LSTMCell) and on forget_bias.
-_CONVERTERS = {"basic_rnn": convert.basic_rnn_to_keras, "gru": convert.gru_to_keras}
+from tf2_port.keras_rnn.scopes import _SHARED
+from tf2_port.tf1_restore import (
+    _cell_groups,
+    _driver_cell_scopes,
+    _missing,
+    _named_weights_group,
+    _read_tf1_checkpoint,
+    _tf_variable,
+    _WeightGroup,
+)
 
 # Keras names the random state of a layer's SeedGenerator (dropout masks) this way. TF1 kept no
 # such variable (its random ops took graph-level seeds), so a TF1 checkpoint never holds one.
 _KERAS_RNG_STATE = "seed_generator_state"
-
-
-def _closest_names(name: str, variables: Mapping[str, Any]) -> str:
-    import difflib  # only for this message
-
-    close = difflib.get_close_matches(name, list(variables), n=3, cutoff=0.3)
-    return ", ".join(close) or "none"
-
-
-def _missing(name: str, variables: Mapping[str, Any], graph_name: str | None = None) -> ValueError:
-    """The error for a value the checkpoint lacks, naming the closest names it has."""
-    where = f" (graph variable {graph_name})" if graph_name and graph_name != name else ""
-    return ValueError(
-        f"restore: expected a checkpoint value for {name}{where}; closest checkpoint names: "
-        f"{_closest_names(name, variables)}"
-    )
-
-
-def _family(cell: Any) -> str:
-    """The family (a key of ``tf1_names.FAMILY_ROLES``) of the TF1 cell a Keras cell stands for."""
-    if isinstance(cell, (keras.layers.LSTMCell, TF1LSTMCell)):
-        return "lstm"
-    if isinstance(cell, keras.layers.GRUCell):
-        return "gru"
-    if isinstance(cell, keras.layers.SimpleRNNCell):
-        return "basic_rnn"
-    raise ValueError(f"restore: expected an LSTM, GRU or SimpleRNN Keras cell, got {type(cell).__name__}")
-
-
-def _cell_prefix(variables: Mapping[str, Any], scope: str, family: str) -> str:
-    """The TF1 variable scope of one cell under ``scope``: ``<scope>/lstm_cell`` or a custom name."""
-    candidates = sorted({
-        name[len(scope):].split("/", 1)[0]
-        for name in variables
-        if name.startswith(scope) and "/" in name and tf1_names.era_of(name) is not None
-    })
-    defaults = tf1_names.default_cell_scopes(family)
-    preferred = [c for c in candidates if c in defaults]
-    chosen = preferred or candidates
-    if len(chosen) != 1:
-        expected = f"{scope}{defaults[0]}/kernel"
-        raise ValueError(
-            f"restore: expected one {family} cell scope under {scope!r}, got {chosen or 'none'}; "
-            f"closest checkpoint names to {expected}: {_closest_names(expected, variables)}"
-        )
-    return scope + chosen[0]
-
-
-def _optional_variable(variables: Mapping[str, Any], prefix: str, role: str) -> np.ndarray | None:
-    """``prefix/role`` in any naming era (TF >= 1.2 ``kernel``/``bias``, TF 1.0-1.1
-    ``weights``/``biases``), or None."""
-    name = tf1_names.find_variable_name(variables, prefix, role)
-    return None if name is None else np.asarray(variables[name])
-
-
-def _variable(variables: Mapping[str, Any], prefix: str, role: str) -> np.ndarray:
-    array = _optional_variable(variables, prefix, role)
-    if array is None:
-        raise _missing(f"{prefix}/{role}", variables)
-    return array
-
-
-def _cell_arrays(cell: Any, variables: Mapping[str, Any], prefix: str, settings: Mapping[str, Any]) -> list[np.ndarray]:
-    family = _family(cell)
-    required, optional = tf1_names.FAMILY_ROLES[family]
-    if family == "lstm" and "forget_bias" not in settings:
-        raise ValueError(
-            f"restore: expected the forget_bias of {prefix} (read from the checkpoint's .meta "
-            "graph, or passed in forget_biases=), got none"
-        )
-    arrays = [_variable(variables, prefix, role) for role in required]
-    # The fused kernel (the first role) runs over concat([x, h]): its rows beyond the fed-back
-    # width h are the input's.
-    input_size = arrays[0].shape[0] - cell.output_size
-    if family != "lstm":
-        return _CONVERTERS[family](*arrays, input_size)
-    if not isinstance(cell, TF1LSTMCell):
-        return convert.lstm_to_keras(*arrays, input_size, settings["forget_bias"])
-    extras = {tf1_names.OPTIONAL_ROLE_KEYWORDS[role]: _optional_variable(variables, prefix, role) for role in optional}
-    return convert.lstm_peephole_projection_to_keras(*arrays, input_size, settings["forget_bias"], **extras)
-
-
-class _WeightGroup:
-    """The Keras weights of one layer or cell and how to compute them from TF1 arrays.
-
-    ``scope`` is the TF1 scope all the group's checkpoint names lie under; ``sources`` the TF1
-    name reported per weight; ``arrays(variables, slot)`` gives one array per weight from
-    ``{TF1 name: array}`` -- for ``slot=True`` from an optimizer slot's arrays, which carry the
-    weights' layout but no forget bias (TF1 added it to the pre-activation, never to a slot).
-    """
-
-    def __init__(self, weights: list[Any], scope: str, sources: list[str], arrays: Callable[[Mapping[str, Any], bool], list[np.ndarray]]):
-        self.weights, self.scope, self.sources, self.arrays = weights, scope, sources, arrays
-
-
-def _named_weights_group(layer: Any, key: str, variables: Mapping[str, Any]) -> _WeightGroup:
-    """A layer whose TF1 variables had its Keras weights' names and layouts under the layer's
-    scope: ``tf.layers.dense`` -> ``<key>/kernel``, ``<key>/bias``; ``conv1d``/``conv2d`` the same
-    (TF1 and Keras kernels are both ``[*window, in, filters]``)."""
-
-    def arrays(source: Mapping[str, Any], slot: bool) -> list[np.ndarray]:
-        del slot  # a by-name copy: a slot is copied as the weight is
-        found = []
-        for weight in layer.weights:
-            array = _variable(source, key, weight.name)
-            if tuple(array.shape) != tuple(weight.shape):
-                raise ValueError(
-                    f"restore: expected {key}/{weight.name} of shape {tuple(weight.shape)} (the "
-                    f"{type(layer).__name__} layer's {weight.name}), got {tuple(array.shape)}"
-                )
-            found.append(array)
-        return found
-
-    return _WeightGroup(list(layer.weights), key, [f"{key}/{w.name}" for w in layer.weights], arrays)
-
-
-def _cell_groups(cells: Mapping[int, tuple[Any, list[str]]], variables: Mapping[str, Any], settings: Mapping[str, Any]) -> list[_WeightGroup]:
-    groups = []
-    # One cell object run under several scopes (the same stack as cell_fw and cell_bw) had its
-    # TF1 variables created in the first scope that ran it and shared by the others: it takes
-    # its weights from whichever of its scopes the checkpoint has.
-    for base, cell_scopes in cells.values():
-        errors = []
-        for cell_scope in cell_scopes:
-            try:
-                prefix = _cell_prefix(variables, cell_scope, _family(base))
-            except ValueError as error:
-                errors.append(error)
-                continue
-
-            def arrays(source, slot, base=base, prefix=prefix):
-                cell_settings = {"forget_bias": 0.0} if slot else settings.get(prefix, {})
-                return _cell_arrays(base, source, prefix, cell_settings)
-
-            groups.append(_WeightGroup(list(base.weights), prefix, [prefix] * len(base.weights), arrays))
-            break
-        else:
-            if _keras_named_arrays(base, variables) is None:
-                raise errors[0]
-
-            def keras_named(source, slot, base=base):
-                del slot
-                found = _keras_named_arrays(base, source)
-                if found is None:
-                    raise _missing(f"{base.name}/{base.weights[0].name}", source)
-                return [array for array, _ in found]
-
-            groups.append(_WeightGroup(
-                list(base.weights), base.name, [f"{base.name}/{w.name}" for w in base.weights], keras_named,
-            ))
-    return groups
 
 
 def _weight_groups(variables: Mapping[str, Any], settings: Mapping[str, Any], graph: Any) -> list[_WeightGroup]:
@@ -191,11 +45,7 @@ def _weight_groups(variables: Mapping[str, Any], settings: Mapping[str, Any], gr
             if layer.weights:
                 groups.append(_named_weights_group(layer, key, variables))
             continue
-        scope = f"{key}/" if key else ""
-        layers = _layers(layer)
-        for index, base in enumerate(_base_cells(layer)):
-            # The layer's scope; _cell_prefix finds the cell scope under it in the checkpoint.
-            cell_scope = f"{tf1_names.layer_scope(key, index=index, multi_rnn_cell=True)}/" if layers is not None else scope
+        for base, cell_scope in _driver_cell_scopes(layer, key):
             cells.setdefault(id(base), (base, []))[1].append(cell_scope)
     return groups + _cell_groups(cells, variables, settings)
 
@@ -300,25 +150,6 @@ def _slot_assignments(
     return found
 
 
-def _keras_named_arrays(cell: Any, variables: Mapping[str, Any]) -> list[tuple[np.ndarray, str]] | None:
-    """A cell that was a (tf.)keras cell in the TF1 script too: its TF1 variables carry Keras'
-    names and layout (``simple_rnn_cell/kernel``, ``.../recurrent_kernel``): every weight by
-    that name and shape, or None."""
-    found = []
-    for weight in cell.weights:
-        name = f"{cell.name}/{weight.name}"
-        array = variables.get(name)
-        if array is None or tuple(np.shape(array)) != tuple(weight.shape):
-            return None
-        found.append((np.asarray(array), name))
-    return found
-
-
-def _tf_variable(variable: Any) -> Any:
-    """The ``tf.Variable`` behind a Keras 3 variable (or the variable itself)."""
-    return variable.value if isinstance(variable, keras.Variable) else variable
-
-
 def restore_tf1_checkpoint(session: Any, checkpoint: str, forget_biases: Mapping[str, float] | None = None) -> list[str]:
     """Load an old TF1 checkpoint into a migrated graph, converting the RNN weights exactly.
 
@@ -341,16 +172,7 @@ def restore_tf1_checkpoint(session: Any, checkpoint: str, forget_biases: Mapping
             checkpoint names ("expected a checkpoint value for X; closest checkpoint names:
             ..."), or when an LSTM's ``forget_bias`` is unknown.
     """
-    from tf2_port.checkpoint import read_checkpoint, read_meta_settings, resolve_checkpoint_path
-
-    prefix = resolve_checkpoint_path(checkpoint)
-    settings: dict[str, dict[str, Any]] = {}
-    meta = prefix + ".meta"
-    if os.path.exists(meta):
-        settings = {key: dict(value) for key, value in read_meta_settings(meta).items()}
-    for cell_prefix, value in (forget_biases or {}).items():
-        settings.setdefault(cell_prefix, {})["forget_bias"] = float(value)
-    variables = read_checkpoint(prefix)
+    variables, settings = _read_tf1_checkpoint(checkpoint, forget_biases)
     assignments, groups = _assignments(variables, settings, session.graph)
     assigned = {id(_tf_variable(variable)) for variable, _, _ in assignments}
     unassigned = [
