@@ -78,6 +78,17 @@ def rewrite_source(source: str, level: str = "keras", path: str = "<string>") ->
         text = new_text
     if len(STAGES[level]) > 1:
         findings = [f for f in findings if not _converted_later(f)]
+    if program.get("steps"):
+        # The tf2 stage wrote the runtime's calls out as plain Keras: the file no longer
+        # imports tf2_port.keras_rnn.
+        findings = [f for f in findings if f.code != "TFM502"]
+        findings.append(Finding(
+            "TFM602", path, 1, 1, "info",
+            f"Session program restructured: {len(program['steps'])} tf.function step(s) "
+            f"({', '.join(program['steps'])}) replace its Session.run calls; no Session, placeholder or "
+            "tf.compat.v1 left",
+            "prove it on your data with: tf1-migrate prove SCRIPT --level tf2",
+        ))
     findings.sort(key=lambda finding: (finding.line, finding.col, finding.code))
     findings = tuple(findings)
     code = text

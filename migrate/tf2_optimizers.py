@@ -34,7 +34,8 @@ AdamOptimizer -> Adam, ``epsilon`` written out (exact)
     Keras computes ``b**t``, and TF1 computes ``1-b2`` in float32 from float32(b2) where Keras
     computes it in float64 before the cast (for 0.999: 9.9998713e-4 against 1e-3), so each
     update differs by about 1e-5 relative (measured: 1.3e-6 on the weights after 20 steps at
-    lr 0.01). Writing ``beta_2=0.9990000128746033`` (float32(0.999)) would remove most of it.
+    lr 0.01). So the betas are written as their float32 values (``beta_2=0.9990000128746033`` for
+    0.999), with which Keras computes TF1's ``1-b2``: 2.4e-7 after 20 steps.
 
 AdagradOptimizer -> Adagrad, ``epsilon=0.0`` (exact)
     TF1 ``accum += g^2``, ``var -= lr * g / sqrt(accum)``: no epsilon at all.
@@ -99,6 +100,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import struct
 
 TF1_TRAIN = "tensorflow.compat.v1.train"
 # The TF1 spelling; both are keys of RULES.
@@ -128,6 +130,10 @@ class OptimizerRule:
     dropped: frozenset[str] = frozenset({"use_locking", "name"})
     unsupported: dict[str, str] = dataclasses.field(default_factory=dict)
     float_keywords: frozenset[str] = frozenset()
+    # TF1 parameters the kernel uses as float32 in ``1 - x``, where Keras computes ``1 - x`` in
+    # float64 before its cast: a literal is written as its float32 value (0.999 ->
+    # 0.9990000128746033), so that Keras computes TF1's number.
+    float32_keywords: frozenset[str] = frozenset()
     exact_when: str = ""
     why_not: str = ""
 
@@ -159,7 +165,9 @@ _RULES = (
             "use_own_namescope_for_non_slot_vars": "False",
         },
         renames={"beta1": "beta_1", "beta2": "beta_2"},
-        tf1_defaults={"epsilon": "1e-08"},  # Keras: 1e-07
+        # epsilon: Keras' is 1e-07; the betas are Keras' too, written out as float32 values.
+        tf1_defaults={"beta1": "0.9", "beta2": "0.999", "epsilon": "1e-08"},
+        float32_keywords=frozenset({"beta1", "beta2"}),
         # Where TF1 puts the beta-power variables in the graph: names only.
         dropped=frozenset({"use_locking", "name", "use_own_namescope_for_non_slot_vars"}),
     ),
@@ -190,7 +198,9 @@ _RULES = (
             "learning_rate": "0.001", "rho": "0.95", "epsilon": "1e-08",
             "use_locking": "False", "name": "'Adadelta'",
         },
-        tf1_defaults={"epsilon": "1e-08"},  # Keras: 1e-07
+        # epsilon: Keras' is 1e-07; rho is Keras' too, written out as its float32 value.
+        tf1_defaults={"rho": "0.95", "epsilon": "1e-08"},
+        float32_keywords=frozenset({"rho"}),
     ),
     OptimizerRule(
         tf1_name=f"{TF1_TRAIN}.FtrlOptimizer",
@@ -331,6 +341,14 @@ def _as_float_literal(text: str) -> str:
     return text
 
 
+def _as_float32_literal(text: str) -> str:
+    """A number literal as the float32 value TF1 computed with (``0.999`` -> ``0.9990000128746033``)."""
+    value = _literal(text)
+    if type(value) not in (int, float):
+        return text  # an expression: its float64 value, a difference of one float32 rounding
+    return repr(struct.unpack("f", struct.pack("f", float(value)))[0])
+
+
 def keras_arguments(
     rule: OptimizerRule, positional: list[str], keywords: dict[str, str]
 ) -> list[tuple[str, str]]:
@@ -390,6 +408,8 @@ def keras_arguments(
         keyword = rule.renames.get(parameter, parameter)
         if keyword in rule.float_keywords:
             text = _as_float_literal(text)
+        if parameter in rule.float32_keywords:
+            text = _as_float32_literal(text)
         arguments.append((keyword, text))
     arguments.extend(rule.keras_fixed.items())
     return arguments

@@ -236,14 +236,16 @@ def test_keras_optimizer_takes_tf1_steps(case_name):
 
 
 def test_adam_difference_is_the_float32_rounding_of_beta2():
-    # Keras computes 1 - beta_2 in float64: given beta_2 = float32(0.999) as a Python float,
-    # its 1 - beta_2 is TF1's float32 one, and most of the difference goes.
+    # Keras computes 1 - beta_2 in float64: given beta_2 = float32(0.999) as a Python float
+    # (what the rule writes), its 1 - beta_2 is TF1's float32 one. The float64 literals
+    # Keras would otherwise use leave a difference at least twice as large.
     case, arguments = _case_arguments("adam_defaults")
-    float32_beta_2 = repr(float(np.float32(0.999)))
+    assert ("beta_2", repr(float(np.float32(0.999)))) in arguments
     _, _, rule_difference, _ = compare_case(case, arguments)
-    _, _, rounded_difference, _ = compare_case(case, [*arguments, ("beta_2", float32_beta_2)])
-    assert rounded_difference < ATOL
-    assert rounded_difference < rule_difference / 2
+    float64_betas = [(k, v) for k, v in arguments if k not in ("beta_1", "beta_2")]
+    _, _, float64_difference, _ = compare_case(case, float64_betas)
+    assert rule_difference < ATOL
+    assert rule_difference < float64_difference / 2
 
 
 def test_every_rule_with_a_keras_optimizer_is_proven():
@@ -321,14 +323,16 @@ def test_positionals_renames_and_differing_defaults_written_out():
     arguments = keras_arguments(
         _rule("AdamOptimizer"), ["0.01", "0.8"], {"beta2": "0.99", "name": "'adam'"}
     )
+    # The betas as the float32 values TF1 computed with (float32(0.8), float32(0.99)).
     assert arguments == [
-        ("learning_rate", "0.01"), ("beta_1", "0.8"), ("beta_2", "0.99"), ("epsilon", "1e-08"),
+        ("learning_rate", "0.01"), ("beta_1", "0.800000011920929"), ("beta_2", "0.9900000095367432"),
+        ("epsilon", "1e-08"),
     ]
 
 
 def test_given_value_replaces_the_written_default():
     arguments = keras_arguments(_rule("AdamOptimizer"), [], {"epsilon": "eps"})
-    assert arguments == [("epsilon", "eps")]
+    assert arguments == [("beta_1", "0.8999999761581421"), ("beta_2", "0.9990000128746033"), ("epsilon", "eps")]
 
 
 def test_adagrad_writes_epsilon_zero_and_drops_locking():
@@ -468,7 +472,8 @@ def test_written_defaults_are_exactly_the_ones_keras_does_not_share(short_name):
             continue
         if tf1_default != keras_defaults[keyword]:
             differing.add(parameter)
-    assert set(rule.tf1_defaults) == differing
+    # Parameters TF1 used as float32 are written out even where the defaults agree.
+    assert set(rule.tf1_defaults) == differing | set(rule.float32_keywords)
     for keyword in rule.keras_fixed:
         assert keyword in keras_defaults
 

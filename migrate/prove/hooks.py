@@ -101,6 +101,8 @@ class Recorder:
         # which reference array it takes (see install_step_hook).
         self.step_names = frozenset(config.get("tf2_steps", ()))
         self.tf1_weights = [tuple(pair) for pair in config.get("tf1_weights", ())]
+        self._handed_over_steps: set[int] = set()
+        self._handed_over_names: set[str] = set()
 
     # --- the stream -----------------------------------------------------------------------
     def emit(self, event: dict[str, Any]) -> None:
@@ -148,12 +150,32 @@ class Recorder:
         namespace = getattr(function, "__globals__", {})
         return function.__name__ in self.step_names and namespace.get("__name__") == "__main__"
 
-    def hand_over_step_weights(self, namespace: dict[str, Any]) -> None:
-        """Before the first step: the reference's initial weights into the tf2 program's objects."""
-        self.initializations += 1
-        prefix = os.path.join(self.checkpoint_dir, f"init_{self.initializations}", "model.ckpt")
-        event = _load_into_objects(prefix, self.tf1_weights, namespace)
-        event.update(event="sync", initialization=self.initializations, call=self.calls + 1)
+    def hand_over_step_weights(self, function: Any) -> None:
+        """Before a step's first call: the reference's initial weights into the objects it reaches.
+
+        A program inside a function keeps its state in locals, which a step reaches through its
+        closure: each step, at its first call, takes the weights of the objects it can see that
+        no earlier step took (an object no step reaches never affects a recorded value).
+        """
+        if id(function) in self._handed_over_steps:
+            return
+        self._handed_over_steps.add(id(function))
+        namespace = dict(function.__globals__)
+        namespace.update(inspect.getclosurevars(function).nonlocals)
+        pending = [(name, expression) for name, expression in self.tf1_weights if name not in self._handed_over_names]
+        reachable = []
+        for name, expression in pending:
+            try:
+                reachable.append((name, eval(expression, namespace)))  # noqa: S307 -- an expression the rewrite wrote
+            except NameError:
+                continue
+        if not reachable:
+            return
+        prefix = os.path.join(self.checkpoint_dir, "init_1", "model.ckpt")
+        event = _load_into_objects(prefix, dict(reachable))
+        self._handed_over_names.update(name for name, _ in reachable)
+        self.initializations = 1
+        event.update(event="sync", initialization=1, call=self.calls + 1)
         self.emit(event)
         if event.get("error"):
             raise WeightHandOverError(event["error"])
@@ -244,8 +266,7 @@ def install_step_hook() -> None:
 def _recorded_step(recorder: Recorder, func: Callable[..., Any], compiled: Any) -> Callable[..., Any]:
     @functools.wraps(func)
     def step(*args, **kwargs):
-        if recorder.initializations == 0:
-            recorder.hand_over_step_weights(func.__globals__)
+        recorder.hand_over_step_weights(func)
         result = compiled(*args, **kwargs)
         recorder.record_step(func.__name__, result)
         if recorder.done():
@@ -255,8 +276,8 @@ def _recorded_step(recorder: Recorder, func: Callable[..., Any], compiled: Any) 
     return step
 
 
-def _load_into_objects(prefix: str, tf1_weights: list[tuple[str, str]], namespace: dict[str, Any]) -> dict[str, Any]:
-    """Assign the reference's arrays to the objects the tf2 rewrite named, through the converter."""
+def _load_into_objects(prefix: str, objects: dict[str, Any]) -> dict[str, Any]:
+    """Assign the reference's arrays to ``objects`` ({TF1 name or scope: object}) through the converter."""
     if not os.path.exists(prefix + ".index"):
         return {"error": "the reference initialised no variables before its first run: no weights to hand over"}
     from tf2_port.checkpoint import read_checkpoint, read_meta_settings
@@ -264,15 +285,9 @@ def _load_into_objects(prefix: str, tf1_weights: list[tuple[str, str]], namespac
 
     arrays = read_checkpoint(prefix)
     settings = read_meta_settings(prefix + ".meta")
-    objects = {}
-    for tf1_name, expression in tf1_weights:
-        try:
-            objects[tf1_name] = eval(expression, namespace)  # noqa: S307 -- a name the rewrite itself wrote
-        except Exception as error:  # noqa: BLE001 -- reported as the hand-over's error
-            return {"error": f"the tf2 program's {expression} (TF1 {tf1_name}) cannot be read: {error}"}
     try:
         assignments = tf1_object_assignments(arrays, objects, settings)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         return {"error": f"the reference's weights do not map onto the tf2 program's: {error}"}
     for variable, array, _ in assignments:
         variable.assign(np.asarray(array))

@@ -108,7 +108,9 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     layers_after = {}
     for layer in native.layers.values():
         layers_after.setdefault(id(layer.after), []).append(layer)
-        weights.append((layer.scope, layer.cell))
+        # Through the RNN layer, which every step that runs the cell holds (a program inside a
+        # function keeps its state in locals: prove reaches them through the steps' closures).
+        weights.append((layer.scope, f"{layer.name}.cell"))
     for statement in program.statements:
         before = len(body)
         _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements)
@@ -119,12 +121,18 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             pending_blank = 0
         for layer in layers_after.get(id(statement), []):
             body.append(rnn_layer_statement(layer))
-    session_statement = module.body[program.session_index]
+        dense = native.dense_layers.get(id(statement))
+        if dense is not None:  # created where TF1's dense call built its variables
+            body.append(_with_leading(statement.node, dense.statement) if len(body) == before else dense.statement)
+            weights.append((dense.tf1_name, dense.name))
+    session_statement = program.session_statement
+    numpy_values = names.fresh("numpy_values")
+    body.append(_numpy_values_function(numpy_values))
     for function in functions:
         body.append(function)
 
     # 4. the session region, without the Session.
-    calls = {id(site.call): _call(step, site, code) for step in uses.steps for site in step.sites}
+    calls = {id(site.call): _call(step, site, numpy_values) for step in uses.steps for site in step.sites}
     deleted = {id(node) for node in [*uses.init_statements, *uses.close_statements]}
     rest = [*program.session_body, *program.after]
     transformer = _SessionRegion(calls, deleted)
@@ -137,9 +145,32 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             continue
         if index == 0 and program.session_body:
             new = new.with_changes(leading_lines=[*session_statement.leading_lines, *new.leading_lines])
+        if not new_rest:
+            new = _with_blank_lines(new, 2)  # after the step functions
         new_rest.append(new)
     body += new_rest
-    return Restructured(module.with_changes(body=body), step_names, weights, native.uses_state_tuple, notes)
+    return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, notes)
+
+
+def _with_block(program: SessionProgram, body: list[cst.BaseStatement]) -> cst.Module:
+    """The module with the program's block replaced by ``body`` (and TF1-only settings outside it
+    dropped or rewritten)."""
+    module = program.module
+    if program.owner is None:
+        return module.with_changes(body=body)
+    replaced = {id(program.owner): program.owner.with_changes(body=program.owner.body.with_changes(body=body))}
+    for statement in program.outside:
+        if statement.kind == "drop":
+            replaced[id(statement.node)] = None
+        elif statement.kind == "seed":
+            seed = ", ".join(module.code_for_node(argument) for argument in statement.call.args)
+            replaced[id(statement.node)] = _with_leading(statement.node, cst.parse_statement(f"tf.random.set_seed({seed})\n"))
+    new_body = []
+    for node in module.body:
+        new = replaced.get(id(node), node)
+        if new is not None:
+            new_body.append(new)
+    return module.with_changes(body=new_body)
 
 
 def _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements) -> None:
@@ -349,10 +380,22 @@ def _strip_whitespace(node: cst.BaseExpression) -> cst.BaseExpression:
     return cst.parse_expression(" ".join(cst.Module([]).code_for_node(node).split()))
 
 
-def _call(step: Step, site, code) -> cst.Call:
+def _call(step: Step, site, numpy_values: str) -> cst.Call:
+    """``numpy_values(step(fed values...))``: the fed values in the step's parameter order."""
     fed = dict(site.feeds)
     arguments = [cst.Arg(fed[name]) for name in step.parameters]
-    return cst.Call(func=cst.Name(step.name), args=_commas(arguments))
+    return cst.Call(func=cst.Name(numpy_values),
+                    args=[cst.Arg(cst.Call(func=cst.Name(step.name), args=_commas(arguments)))])
+
+
+def _numpy_values_function(name: str) -> cst.FunctionDef:
+    """Session.run returned NumPy values, the steps return tensors: the calls convert, so that
+    what the script does with the results (print, NumPy, feed them back) is unchanged."""
+    return cst.parse_statement(
+        f"def {name}(structure):\n"
+        f'    """What Session.run returned: the same structure, each tensor as a NumPy value."""\n'
+        f"    return tf.nest.map_structure(lambda value: value if value is None else value.numpy(), structure)\n"
+    ).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
 
 
 def _commas(arguments: list[cst.Arg]) -> list[cst.Arg]:

@@ -31,12 +31,28 @@ STACK = "keras.layers.StackedRNNCells"
 STATIC_RNN = "tf2_port.keras_rnn.static_rnn"
 DYNAMIC_RNN = "tf2_port.keras_rnn.dynamic_rnn"
 STATE_TUPLE = "tf2_port.keras_rnn.LSTMStateTuple"
+ZERO_STATE = "tf2_port.keras_rnn.zero_state"
+DENSE = "tf2_port.keras_rnn.dense"
+# TF1 tf.layers.dense parameters (after inputs), and those Keras' Dense takes as they are.
+DENSE_PARAMETERS = ("inputs", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                    "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                    "bias_constraint", "trainable", "name", "reuse")
+DENSE_KERAS_ARGUMENTS = DENSE_PARAMETERS[1:12]
 
 # Driver parameters (TF1 order) and those that only tuned TF1's own loop.
 STATIC_PARAMETERS = ("cell", "inputs", "initial_state", "dtype", "sequence_length", "scope")
 DYNAMIC_PARAMETERS = ("cell", "inputs", "sequence_length", "initial_state", "dtype", "parallel_iterations",
                       "swap_memory", "time_major", "scope")
 LOOP_TUNING = frozenset({"dtype", "parallel_iterations", "swap_memory"})
+
+
+@dataclass
+class DenseLayer:
+    """A ``keras.layers.Dense`` the output creates once, where TF1's ``dense`` call was."""
+
+    name: str
+    statement: cst.BaseStatement  # its creation, at module (block) level
+    tf1_name: str  # the TF1 variable scope of its kernel and bias
 
 
 @dataclass
@@ -58,6 +74,8 @@ class NativeRnn:
         self.resolver = resolver
         self.fresh_name = fresh_name
         self.layers: dict[int, RnnLayer] = {}  # id of the driver statement -> its layer
+        self.dense_layers: dict[int, DenseLayer] = {}  # id of the dense statement -> its layer
+        self._dense_names: dict[str, int] = {}
         self.uses_state_tuple = False
         self._cells_driven: dict[str, cst.CSTNode] = {}
         self._rewritten: dict[int, list[cst.BaseStatement]] = {}
@@ -75,6 +93,8 @@ class NativeRnn:
         small = node.body[0] if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 else None
         call = small.value if isinstance(small, cst.Assign) else None
         path = self.resolver.call_path(call) if isinstance(call, cst.Call) else None
+        if path == DENSE and len(small.targets) == 1:
+            return [self._dense(statement, small.targets[0].target, call, replaced.leading_lines)]
         if path not in (STATIC_RNN, DYNAMIC_RNN):
             _refuse_other_drivers(replaced, node, self.resolver)
             return [replaced]
@@ -155,6 +175,35 @@ class NativeRnn:
         statements[0] = statements[0].with_changes(leading_lines=leading_lines)
         return statements
 
+    def _dense(self, statement: GraphStatement, target: cst.BaseAssignTargetExpression, call: cst.Call,
+               leading_lines) -> cst.BaseStatement:
+        """``y = keras_rnn.dense(x, units, ...)``: a Dense layer built once, called in the step."""
+        arguments = _bind(call, DENSE_PARAMETERS)
+        code = self.program.module.code_for_node
+        if "reuse" in arguments and code(arguments["reuse"]) not in ("None", "False"):
+            raise Refusal(call, "dense(reuse=...) (weights shared with an earlier dense call)", "")
+        name_node = arguments.get("name")
+        if name_node is not None and not isinstance(name_node, cst.SimpleString):
+            raise Refusal(name_node, "a dense layer name that is not a string literal", "")
+        base = name_node.evaluated_value if name_node is not None else "dense"
+        # TF1 made layer scopes unique as it built them: dense, dense_1, dense_2 ...
+        count = self._dense_names.get(base, 0)
+        self._dense_names[base] = count + 1
+        tf1_name = base if count == 0 else f"{base}_{count}"
+        layer_name = self.fresh_name(f"{tf1_name}_layer")
+        for name, value in arguments.items():
+            if name in DENSE_KERAS_ARGUMENTS:
+                reads = {n for n in _names_in(value) if self.program.kinds.get(n) in ("computation", "input")}
+                if reads:
+                    raise Refusal(value, f"a dense layer built from the tensor {sorted(reads)[0]!r}", "")
+        written = ", ".join(
+            code(arguments[name]) if name == "units" else f"{name}={code(arguments[name])}"
+            for name in DENSE_KERAS_ARGUMENTS if name in arguments)
+        creation = cst.parse_statement(f"{layer_name} = keras.layers.Dense({written})  # TF1 {tf1_name}/kernel, {tf1_name}/bias\n")
+        self.dense_layers[id(statement)] = DenseLayer(layer_name, creation, tf1_name)
+        return cst.parse_statement(f"{code(target)} = {layer_name}({code(arguments['inputs'])})\n").with_changes(
+            leading_lines=leading_lines)
+
     def _family(self, cell: str, call: cst.Call) -> tuple[str, GraphStatement]:
         builder = self._builder(cell, call)
         value = builder.node.body[0].value
@@ -190,10 +239,34 @@ class NativeRnn:
 
 
 class _StateTupleNames(cst.CSTTransformer):
-    """``keras_rnn.LSTMStateTuple`` -> ``LSTMStateTuple`` (TF1's namedtuple, defined in the output)."""
+    """``keras_rnn.LSTMStateTuple`` -> ``LSTMStateTuple`` (TF1's namedtuple, defined in the
+    output); ``keras_rnn.zero_state(cell, batch, dtype)`` -> zeros in TF1's state structure."""
 
     def __init__(self, native: NativeRnn) -> None:
         self.native = native
+
+    def leave_Call(self, original: cst.Call, updated: cst.BaseExpression) -> cst.BaseExpression:
+        if self.native.resolver.call_path(original) != ZERO_STATE:
+            return updated
+        arguments = _bind(original, ("cell", "batch_size", "dtype"))
+        cell = arguments.get("cell")
+        if not isinstance(cell, cst.Name) or "batch_size" not in arguments:
+            raise Refusal(original, "zero_state of a cell that is not a module-level name", "")
+        family, _ = self.native._family(cell.value, original)
+        code = self.native.program.module.code_for_node
+        batch = code(arguments["batch_size"])
+        dtype = code(arguments["dtype"]) if "dtype" in arguments else "tf.float32"
+        if family in ("lstm_stack", "lstm"):
+            self.native.uses_state_tuple = True
+        zeros = {
+            "lstm_stack": f"tuple(LSTMStateTuple(c=tf.zeros([{batch}, layer.units], {dtype}), "
+                          f"h=tf.zeros([{batch}, layer.units], {dtype})) for layer in {cell.value}.cells)",
+            "lstm": f"LSTMStateTuple(c=tf.zeros([{batch}, {cell.value}.units], {dtype}), "
+                    f"h=tf.zeros([{batch}, {cell.value}.units], {dtype}))",
+            "single_stack": f"tuple(tf.zeros([{batch}, layer.units], {dtype}) for layer in {cell.value}.cells)",
+            "single": f"tf.zeros([{batch}, {cell.value}.units], {dtype})",
+        }[family]
+        return cst.parse_expression(zeros)
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.BaseExpression) -> cst.BaseExpression:
         if self.native.resolver.path(original) == STATE_TUPLE:
@@ -204,9 +277,20 @@ class _StateTupleNames(cst.CSTTransformer):
 
 def _refuse_other_drivers(node: cst.CSTNode, original: cst.CSTNode, resolver: Resolver) -> None:
     for child in _calls(original):
-        if resolver.call_path(child) in (STATIC_RNN, DYNAMIC_RNN):
-            raise Refusal(child, "an RNN driver call that is not the whole right-hand side of an assignment",
-                          "assign the driver's result to names first")
+        if resolver.call_path(child) in (STATIC_RNN, DYNAMIC_RNN, DENSE):
+            raise Refusal(child, "an RNN driver or dense call that is not the whole right-hand side of an "
+                          "assignment", "assign its result to names first")
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(Collect())
+    return found
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
@@ -222,10 +306,11 @@ def _calls(node: cst.CSTNode) -> list[cst.Call]:
 
 def _single_assign(node: cst.BaseStatement) -> bool:
     return (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1
-            and isinstance(node.body[0], cst.Assign) and isinstance(node.body[0].value, cst.Call))
+            and isinstance(node.body[0], cst.Assign) and len(node.body[0].targets) == 1)
 
 
 def _bind(call: cst.Call, parameters: tuple[str, ...]) -> dict[str, cst.BaseExpression]:
+    """The call's arguments by parameter name; the loop-tuning ones left out."""
     bound: dict[str, cst.BaseExpression] = {}
     for index, argument in enumerate(call.args):
         if argument.star:
@@ -238,22 +323,29 @@ def _bind(call: cst.Call, parameters: tuple[str, ...]) -> dict[str, cst.BaseExpr
     return bound
 
 
+# The state conversions per cell family, as code ({state}: the expression converted). TF1 keeps an
+# LSTM state as (c, h), Keras as [h, c] (ARCHITECTURE.md: facts); GRU and simple cells keep h.
+_TO_KERAS = {
+    "lstm_stack": "[[layer[1], layer[0]] for layer in {state}]",
+    "lstm": "[{state}[1], {state}[0]]",
+    "single_stack": "list({state})",
+    "single": "[{state}]",
+}
+_TO_TF1 = {
+    "lstm_stack": "tuple(LSTMStateTuple(c=layer[1], h=layer[0]) for layer in {state})  # Keras [h, c] -> TF1 (c, h)",
+    "lstm": "LSTMStateTuple(c={state}[1], h={state}[0])  # Keras [h, c] -> TF1 (c, h)",
+    # Keras hands a stack's single-tensor states back as [h] per layer, or h when given one.
+    "single_stack": "tuple(tf.nest.flatten({state}))",
+    "single": "{state}[0]",
+}
+
+
 def _to_keras(family: str, state: str) -> str:
-    return {
-        "lstm_stack": f"[[layer[1], layer[0]] for layer in {state}]",
-        "lstm": f"[{state}[1], {state}[0]]",
-        "single_stack": f"list({state})",
-        "single": f"[{state}]",
-    }[family]
+    return _TO_KERAS[family].format(state=state)
 
 
 def _to_tf1(family: str, state: str) -> str:
-    return {
-        "lstm_stack": f"tuple(LSTMStateTuple(c=layer[1], h=layer[0]) for layer in {state})  # Keras [h, c] -> TF1 (c, h)",
-        "lstm": f"LSTMStateTuple(c={state}[1], h={state}[0])  # Keras [h, c] -> TF1 (c, h)",
-        "single_stack": f"tuple(tf.nest.flatten({state}))",
-        "single": f"{state}[0]",
-    }[family]
+    return _TO_TF1[family].format(state=state)
 
 
 def rnn_layer_statement(layer: RnnLayer) -> cst.BaseStatement:

@@ -57,7 +57,9 @@ NOT_YET = {
 }
 # keras_rnn calls the tf2 level writes out as plain Keras (native_rnn); any other use of the
 # runtime keeps the file at the keras level.
-NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn.dynamic_rnn", "tf2_port.keras_rnn.LSTMStateTuple"})
+NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn.dynamic_rnn",
+                            "tf2_port.keras_rnn.LSTMStateTuple", "tf2_port.keras_rnn.zero_state",
+                            "tf2_port.keras_rnn.dense"})
 KEPT_KINDS = frozenset({"host", "variable", "layer", "optimizer", "graph_function", "seed"})
 MOVED_KINDS = frozenset({"input", "computation", "train"})
 
@@ -76,11 +78,20 @@ class GraphStatement:
 class SessionProgram:
     module: cst.Module
     statements: list[GraphStatement]
-    session_index: int  # the module body index of the statement that creates the Session
+    session_index: int  # the block index of the statement that creates the Session
     session_name: str
     session_body: list[cst.BaseStatement]  # the with-body (empty for `sess = Session()`)
-    after: list[cst.BaseStatement]  # top-level statements after the session statement
+    after: list[cst.BaseStatement]  # the block's statements after the session statement
     kinds: dict[str, str] = field(default_factory=dict)  # name -> kind of its binding statements
+    # The block the program lives in: the module (owner None), a top-level function, or the
+    # body of `if __name__ == "__main__":`; and the module-level statements outside it.
+    owner: cst.CSTNode | None = None
+    block: list[cst.BaseStatement] = field(default_factory=list)
+    outside: list[GraphStatement] = field(default_factory=list)
+
+    @property
+    def session_statement(self) -> cst.BaseStatement:
+        return self.block[self.session_index]
 
 
 class _Paths(cst.CSTVisitor):
@@ -119,44 +130,78 @@ def _normalise(path: str) -> str:
 
 def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
     """Split ``module`` into its graph and session regions, or raise :class:`Refusal`."""
-    session_index, session_name, session_body = _find_session(module, resolver)
-    statements = []
-    for index, node in enumerate(module.body[:session_index]):
-        statements.append(_classify(module, node, index, resolver))
+    owner, block, session_index, session_name, session_body = _find_session(module, resolver)
+    statements = [_classify(module, node, index, resolver) for index, node in enumerate(block[:session_index])]
+    outside = []
+    if owner is not None:
+        # The program lives in a function or a __main__ block: the module around it may define
+        # constants, data and helpers, but builds nothing of the graph itself.
+        for index, node in enumerate(module.body):
+            if node is owner:
+                continue
+            statement = _classify(module, node, index, resolver)
+            if statement.kind not in ("host", "drop", "seed", "graph_function"):
+                raise Refusal(node, f"a graph built partly at module level ({statement.kind}) and run by a "
+                              "Session inside a function or __main__ block",
+                              "build the whole graph where its Session runs")
+            outside.append(statement)
     program = SessionProgram(module, statements, session_index, session_name, session_body,
-                             list(module.body[session_index + 1:]))
+                             list(block[session_index + 1:]), owner=owner, block=list(block), outside=outside)
     _assign_kinds(program)
     return program
 
 
-def _find_session(module: cst.Module, resolver: Resolver) -> tuple[int, str, list[cst.BaseStatement]]:
-    found: list[tuple[int, str, list[cst.BaseStatement]]] = []
-    for index, node in enumerate(module.body):
-        if isinstance(node, cst.With) and len(node.items) == 1:
-            item = node.items[0]
-            if (resolver.call_path(item.item) in SESSION_CLASSES and item.asname is not None
-                    and isinstance(item.asname.name, cst.Name)):
-                found.append((index, item.asname.name.value, list(node.body.body)))
-                continue
-        if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
-            small = node.body[0]
-            if (isinstance(small, cst.Assign) and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and resolver.call_path(small.value) in SESSION_CLASSES):
-                found.append((index, small.targets[0].target.value, []))
-                continue
+def _blocks(module: cst.Module) -> list[tuple[cst.CSTNode | None, list[cst.BaseStatement]]]:
+    """Where a Session program may live: the module, its top-level functions, its __main__ block."""
+    blocks: list[tuple[cst.CSTNode | None, list[cst.BaseStatement]]] = [(None, list(module.body))]
+    for node in module.body:
+        if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock):
+            blocks.append((node, list(node.body.body)))
+        elif isinstance(node, cst.If) and _is_main_test(node.test) and isinstance(node.body, cst.IndentedBlock) \
+                and node.orelse is None:
+            blocks.append((node, list(node.body.body)))
+    return blocks
+
+
+def _is_main_test(test: cst.BaseExpression) -> bool:
+    return (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__"
+            and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)
+            and isinstance(test.comparisons[0].comparator, cst.SimpleString)
+            and test.comparisons[0].comparator.evaluated_value == "__main__")
+
+
+def _session_statement(node: cst.BaseStatement, resolver: Resolver) -> tuple[str, list[cst.BaseStatement]] | None:
+    if isinstance(node, cst.With) and len(node.items) == 1:
+        item = node.items[0]
+        if (resolver.call_path(item.item) in SESSION_CLASSES and item.asname is not None
+                and isinstance(item.asname.name, cst.Name)):
+            return item.asname.name.value, list(node.body.body)
+    small = _small(node)
+    if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+            and resolver.call_path(small.value) in SESSION_CLASSES):
+        return small.targets[0].target.value, []
+    return None
+
+
+def _find_session(module: cst.Module, resolver: Resolver):
+    found = []
+    for owner, block in _blocks(module):
+        for index, node in enumerate(block):
+            session = _session_statement(node, resolver)
+            if session is not None:
+                found.append((owner, block, index, *session))
     sessions_anywhere = [node for node, path in mentioned_paths(module, resolver)
                          if _normalise(path) in SESSION_CLASSES]
     if not found:
         if sessions_anywhere:
-            raise Refusal(sessions_anywhere[0], "a Session created inside a function or block",
-                          "the tf2 level restructures module-level Session programs; move the "
-                          "graph and its Session to module level, or keep this file at the keras level")
+            raise Refusal(sessions_anywhere[0], "a Session created inside a nested block, a class or a loop",
+                          "the tf2 level restructures Session programs at module level, in a top-level "
+                          "function or in the __main__ block; keep this file at the keras level")
         raise Refusal(module, "no tf.compat.v1.Session in this module",
                       "the tf2 level restructures programs that run a graph through a Session")
     if len(found) > 1 or len(sessions_anywhere) > 1:
-        raise Refusal(sessions_anywhere[1] if len(sessions_anywhere) > 1 else module.body[found[1][0]],
-                      "a second Session", "the tf2 level restructures programs with one Session")
+        second = sessions_anywhere[1] if len(sessions_anywhere) > 1 else found[1][1][found[1][2]]
+        raise Refusal(second, "a second Session", "the tf2 level restructures programs with one Session")
     return found[0]
 
 

@@ -188,7 +188,7 @@ def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
     for step in steps.values():
         _slice(program, step)
     if not steps:
-        raise Refusal(program.module.body[program.session_index], "a Session that runs no fetch",
+        raise Refusal(program.session_statement, "a Session that runs no fetch",
                       "nothing to restructure")
     return SessionUses(list(steps.values()), visitor.init_statements, visitor.close_statements)
 

@@ -1,0 +1,266 @@
+"""RestructureSessionProgramCommand (CodemodTest): the tf2 level's last stage, on keras-level code."""
+
+from textwrap import dedent
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from migrate.codemods import RestructureSessionProgramCommand
+from migrate.testing import IdempotentCodemodTest as CodemodTest
+
+NUMPY_VALUES = '''
+
+def numpy_values(structure):
+    """What Session.run returned: the same structure, each tensor as a NumPy value."""
+    return tf.nest.map_structure(lambda value: value if value is None else value.numpy(), structure)
+'''
+
+
+class TestRestructureSessionProgram(CodemodTest):
+    TRANSFORM = RestructureSessionProgramCommand
+
+    def test_train_step_becomes_a_gradient_tape_step(self) -> None:
+        before = """
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+
+            x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+            w = tf.compat.v1.Variable(tf.ones([3, 1]))
+            loss = tf.reduce_mean(tf.matmul(x, w))
+            train = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                value, _ = sess.run([loss, train], feed_dict={x: data})
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+
+            w = tf.Variable(tf.ones([3, 1]))
+            optimizer = keras.optimizers.SGD(learning_rate=0.1)  # GradientDescentOptimizer's update rule
+        """ + NUMPY_VALUES.replace("\n", "\n            ") + """
+
+            # The Session.run that fetched [loss, train]
+            @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+            def run_train(x):
+                # train: optimizer.minimize(loss) over the trainable variables it reads
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(tf.matmul(x, w))
+                variables = tape.watched_variables()
+                gradients = tape.gradient(loss, variables)
+                optimizer.apply_gradients(zip(gradients, variables))
+                return [loss, None]
+
+
+            value, _ = numpy_values(run_train(data))
+        """
+        self.assertCodemod(before, after)
+
+    def test_each_fetch_set_gets_its_own_step_and_unfed_placeholders_are_not_parameters(self) -> None:
+        before = """
+            import tensorflow as tf
+            a = tf.compat.v1.placeholder(tf.float32, [2])
+            b = tf.compat.v1.placeholder(tf.float32, [2])
+            total = a + b
+            doubled = 2.0 * a
+            sess = tf.compat.v1.Session()
+            print(sess.run(total, {a: [1, 2], b: [3, 4]}))
+            print(sess.run({"twice": doubled}, feed_dict={a: [5, 6]}))
+            sess.close()
+        """
+        after = """
+            import tensorflow as tf
+        """ + NUMPY_VALUES.replace("\n", "\n            ") + """
+
+            # The Session.run that fetched total
+            @tf.function(input_signature=[
+                tf.TensorSpec([2], tf.float32),  # a
+                tf.TensorSpec([2], tf.float32),  # b
+            ])
+            def run_total(a, b):
+                total = a + b
+                return total
+
+
+            # The Session.run that fetched {"twice": doubled}
+            @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+            def run_doubled(a):
+                doubled = 2.0 * a
+                return {"twice": doubled}
+
+
+            print(numpy_values(run_total([1, 2], [3, 4])))
+            print(numpy_values(run_doubled([5, 6])))
+        """
+        self.assertCodemod(before, after)
+
+    def test_lstm_state_swap_is_written_out_both_ways(self) -> None:
+        before = """
+            import tensorflow as tf
+            import keras
+            from tf2_port import keras_rnn
+            x = tf.compat.v1.placeholder(tf.float32, [4, 5, 3])
+            cell = keras.layers.StackedRNNCells([keras.layers.LSTMCell(8) for _ in range(2)])
+            start = keras_rnn.zero_state(cell, 4, tf.float32)
+            outputs, state = keras_rnn.dynamic_rnn(cell, x, initial_state=start)
+            with tf.compat.v1.Session() as sess:
+                out, final = sess.run([outputs, state], {x: data})
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+            import collections
+
+            LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))  # TF1's (c, h) pair
+            cell = keras.layers.StackedRNNCells([keras.layers.LSTMCell(8) for _ in range(2)])
+            cell_rnn = keras.layers.RNN(cell, return_sequences=True, return_state=True)
+        """ + NUMPY_VALUES.replace("\n", "\n            ") + """
+
+            # The Session.run that fetched [outputs, state]
+            @tf.function(input_signature=[tf.TensorSpec([4, 5, 3], tf.float32)])
+            def run_outputs(x):
+                start = tuple(LSTMStateTuple(c=tf.zeros([4, layer.units], tf.float32), h=tf.zeros([4, layer.units], tf.float32)) for layer in cell.cells)
+                rnn_outputs, *keras_state = cell_rnn(x, initial_state=[[layer[1], layer[0]] for layer in start])  # TF1 (c, h) -> Keras [h, c]
+                outputs = rnn_outputs
+                state = tuple(LSTMStateTuple(c=layer[1], h=layer[0]) for layer in keras_state)  # Keras [h, c] -> TF1 (c, h)
+                return [outputs, state]
+
+
+            out, final = numpy_values(run_outputs(data))
+        """
+        self.assertCodemod(before, after)
+
+    def assertKept(self, before: str, *expected_in_finding: str) -> None:
+        """The file comes back unchanged with one TFM601 finding containing each text."""
+        context = CodemodContext()
+        transform = self.TRANSFORM(context)
+        module = cst.parse_module(dedent(before))
+        output = transform.transform_module(module)
+        self.assertEqual(output.code, module.code)
+        findings = [w for w in context.warnings if w.startswith("TFM601")]
+        self.assertEqual(len(findings), 1, context.warnings)
+        for text in expected_in_finding:
+            self.assertIn(text, findings[0])
+
+    def test_a_program_inside_main_keeps_its_state_in_main(self) -> None:
+        before = """
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            SCALE = 2.0
+
+
+            def main():
+                x = tf.compat.v1.placeholder(tf.float32, [2])
+                w = tf.compat.v1.Variable(SCALE)
+                y = x * w
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    print(sess.run(y, {x: [1, 2]}))
+
+
+            if __name__ == "__main__":
+                main()
+        """
+        after = """
+            import tensorflow as tf
+            SCALE = 2.0
+
+
+            def main():
+                w = tf.Variable(SCALE)
+        """ + NUMPY_VALUES.replace("\n", "\n                ") + """
+
+                # The Session.run that fetched y
+                @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+                def run_y(x):
+                    y = x * w
+                    return y
+
+
+                print(numpy_values(run_y([1, 2])))
+
+
+            if __name__ == "__main__":
+                main()
+        """
+        self.assertCodemod(before, after)
+
+    def test_graph_at_module_level_run_inside_a_function_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            y = x * 2.0
+            def main():
+                with tf.compat.v1.Session() as sess:
+                    print(sess.run(y, {x: [1, 2]}))
+        """, "graph built partly at module level")
+
+    def test_session_in_a_loop_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            for _ in range(2):
+                with tf.compat.v1.Session() as sess:
+                    print(sess.run(x * 2.0, {x: [1, 2]}))
+        """, "Session created inside a nested block")
+
+    def test_feeding_a_computed_tensor_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            y = x * 2.0
+            z = y + 1.0
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(z, {y: [1, 2]}))
+        """, "feeding 'y', which is not a placeholder")
+
+    def test_tensor_used_outside_session_run_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            y = x * 2.0
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(y, {x: [1, 2]}), y.name)
+        """, "graph tensor 'y' used outside Session.run")
+
+    def test_a_value_the_graph_read_rebound_after_the_session_started_is_kept(self) -> None:
+        # A tf.function keeps the value its first trace read; TF1 kept the value at build time.
+        self.assertKept("""
+            import tensorflow as tf
+            scale = 2.0
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            y = x * scale
+            with tf.compat.v1.Session() as sess:
+                scale = 3.0
+                print(sess.run(y, {x: [1, 2]}))
+        """, "'scale'", "rebound after the Session started")
+
+    def test_rmsprop_has_no_exact_keras_optimizer_and_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            w = tf.compat.v1.Variable(1.0)
+            loss = tf.reduce_sum(x * w)
+            train = tf.compat.v1.train.RMSPropOptimizer(0.1).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train, {x: [1, 2]})
+        """, "RMSPropOptimizer")
+
+    def test_graph_growth_after_the_session_started_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            with tf.compat.v1.Session() as sess:
+                y = tf.reduce_sum(x)
+                print(sess.run(y, {x: [1, 2]}))
+        """, "used after the Session started")
+
+    def test_unfed_placeholder_a_fetch_needs_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            y = x * 2.0
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(y))
+        """, "placeholder 'x' is needed by this Session.run but not fed")
