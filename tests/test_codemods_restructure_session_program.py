@@ -130,6 +130,64 @@ class TestRestructureSessionProgram(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_clipped_gradients_are_taken_from_the_tape_and_a_fed_zero_state_is_a_parameter(self) -> None:
+        # TF1's char-RNN idiom: gradients clipped by global norm, applied by the optimizer, and
+        # the RNN state carried by feeding the last fetched state into the zero-state tensor.
+        before = """
+            import tensorflow as tf
+            import keras
+            from tf2_port import keras_rnn
+            x = tf.compat.v1.placeholder(tf.float32, [4, 5, 3])
+            cell = keras.layers.StackedRNNCells([keras.layers.GRUCell(8, reset_after=False) for _ in range(2)])
+            start = keras_rnn.zero_state(cell, 4, tf.float32)
+            outputs, state = keras_rnn.dynamic_rnn(cell, x, initial_state=start)
+            loss = tf.reduce_mean(outputs)
+            tvars = tf.compat.v1.trainable_variables()
+            grads, _ = tf.clip_by_global_norm(tf.gradients(loss, tvars), 1.0)
+            train = tf.compat.v1.train.GradientDescentOptimizer(0.5).apply_gradients(zip(grads, tvars))
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                carried = sess.run(start)
+                value, carried, _ = sess.run([loss, state, train], {x: data, start: carried})
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+            cell = keras.layers.StackedRNNCells([keras.layers.GRUCell(8, reset_after=False) for _ in range(2)])
+            cell_rnn = keras.layers.RNN(cell, return_sequences=True, return_state=True)
+            optimizer = keras.optimizers.SGD(learning_rate=0.5)  # GradientDescentOptimizer's update rule
+        """ + NUMPY_VALUES.replace("\n", "\n            ") + """
+
+            # The Session.run that fetched start
+            @tf.function
+            def run_start():
+                start = tuple(tf.zeros([4, layer.units], tf.float32) for layer in cell.cells)
+                return start
+
+
+            # The Session.run that fetched [loss, state, train]
+            @tf.function(input_signature=[
+                tf.TensorSpec([4, 5, 3], tf.float32),  # x
+                tuple(tf.TensorSpec([4, layer.units], tf.float32) for layer in cell.cells),  # start
+            ])
+            def run_train(x, start):
+                # train: optimizer.apply_gradients of the gradients of loss, as the script computed them
+                with tf.GradientTape() as tape:
+                    rnn_outputs, *keras_state = cell_rnn(x, initial_state=list(start))
+                    outputs = rnn_outputs
+                    state = tuple(tf.nest.flatten(keras_state))
+                    loss = tf.reduce_mean(outputs)
+                tvars = tape.watched_variables()
+                grads, _ = tf.clip_by_global_norm(tape.gradient(loss, tvars), 1.0)
+                optimizer.apply_gradients(zip(grads, tvars))
+                return [loss, state, None]
+
+
+            carried = numpy_values(run_start())
+            value, carried, _ = numpy_values(run_train(data, carried))
+        """
+        self.assertCodemod(before, after)
+
     def assertKept(self, before: str, *expected_in_finding: str) -> None:
         """The file comes back unchanged with one TFM601 finding containing each text."""
         context = CodemodContext()

@@ -22,6 +22,9 @@ pytestmark = pytest.mark.slow
 
 HALLSTROM = ct.REPO / "tf1_reference" / "data" / "hallstrom_echo_tf1.py"
 SINE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "stacked_lstm_sine_two_sites.py"
+D2L = ct.REPO / "tests" / "fixtures" / "tf2_level" / "d2l_char_lm_tf1.py"
+SCRIPTS = [HALLSTROM, SINE, D2L]
+SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm"]
 
 # What a tf2 program must not use any more (the level's contract, point 5): by what names refer
 # to, never by text (the scripts' own names say "placeholder" and their docstrings "Session").
@@ -62,7 +65,7 @@ def _tf2(path) -> str:
     return result.code
 
 
-@pytest.mark.parametrize("script", [HALLSTROM, SINE], ids=["hallstrom", "sine_two_sites"])
+@pytest.mark.parametrize("script", SCRIPTS, ids=SCRIPT_IDS)
 def test_the_output_is_a_tensorflow_2_program(script) -> None:
     code = _tf2(script)
     assert not tf1_uses(code)
@@ -88,7 +91,7 @@ def _copy(script, tmp_path):
     return target
 
 
-@pytest.mark.parametrize("script", [HALLSTROM, SINE], ids=["hallstrom", "sine_two_sites"])
+@pytest.mark.parametrize("script", SCRIPTS, ids=SCRIPT_IDS)
 def test_proven_against_the_compat_run_over_twenty_calls_training_included(script, tmp_path, smoke) -> None:
     report = prove_script(str(_copy(script, tmp_path)), level="tf2", steps=20)
     assert report.exit_code == 0, report.message

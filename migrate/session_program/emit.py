@@ -29,7 +29,7 @@ from migrate import tf2_optimizers
 from migrate.session_program import Refusal
 from migrate.session_program.native_rnn import NativeRnn, rnn_layer_statement
 from migrate.session_program.names import name_use
-from migrate.session_program.regions import KEPT_KINDS, SessionProgram
+from migrate.session_program.regions import GRADIENTS, KEPT_KINDS, TRAINABLE_VARIABLES, SessionProgram
 from migrate.session_program.resolve import Resolver
 from migrate.session_program.sites import SessionUses, Step, fetched_names
 
@@ -300,7 +300,8 @@ def _input_spec(statement, code) -> str:
 def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optimizers: dict[str, str],
                    names: _Names, code) -> cst.FunctionDef:
     by_input = {next(iter(s.use.binds)): s for s in program.statements if s.kind == "input"}
-    specs = _spec_lines(step, by_input, code)
+    by_input.update(program.fed_states)
+    specs = _spec_lines(step, by_input, code, native)
     statements: list[cst.BaseStatement] = []
     for default in step.defaults:
         call = default.call
@@ -314,25 +315,36 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
     if step.train is not None:
         train_name = next(iter(step.train.use.binds))
         optimizer = optimizers[train_name]
-        loss = next(argument.value.value for argument in step.train.call.args
-                    if argument.keyword is None or argument.keyword.value == "loss")
-        tape, variables, gradients = names.fresh("tape"), names.fresh("variables"), names.fresh("gradients")
+        tape = names.fresh("tape")
+        if step.train.call.func.attr.value == "minimize":
+            what = f"{optimizer}.minimize({step.loss}) over the trainable variables it reads"
+            variables, gradients = names.fresh("variables"), names.fresh("gradients")
+            tail = [
+                cst.parse_statement(f"{variables} = {tape}.watched_variables()\n"),
+                cst.parse_statement(f"{gradients} = {tape}.gradient({step.loss}, {variables})\n"),
+                cst.parse_statement(f"{optimizer}.apply_gradients(zip({gradients}, {variables}))\n"),
+            ]
+        else:
+            # tf.gradients(loss, xs) -> tape.gradient(loss, xs); tf.trainable_variables() -> the
+            # trainable variables the tape saw the loss read (the others had no gradient in TF1).
+            what = f"{optimizer}.apply_gradients of the gradients of {step.loss}, as the script computed them"
+            rewriter = _TapeGradients(program.resolver, tape)
+            for statement in step.after_tape:
+                tail += [node.visit(rewriter) for node in native.statements_for(statement)]
+            tail = _tidy_block(tail)
+            pairs = code(step.train.call.args[0].value)
+            tail.append(cst.parse_statement(f"{optimizer}.apply_gradients({pairs})\n"))
         block = cst.With(
             items=[cst.WithItem(cst.parse_expression("tf.GradientTape()"), asname=cst.AsName(cst.Name(tape)))],
             body=cst.IndentedBlock(body=statements or [cst.SimpleStatementLine([cst.Pass()])]),
-            leading_lines=[cst.EmptyLine(comment=cst.Comment(
-                f"# {train_name}: {optimizer}.minimize({loss}) over the trainable variables it reads"))],
+            leading_lines=[cst.EmptyLine(comment=cst.Comment(f"# {train_name}: {what}"))],
         )
         statements = [block]
-        tail = [
-            cst.parse_statement(f"{variables} = {tape}.watched_variables()\n"),
-            cst.parse_statement(f"{gradients} = {tape}.gradient({loss}, {variables})\n"),
-            cst.parse_statement(f"{optimizer}.apply_gradients(zip({gradients}, {variables}))\n"),
-        ]
     returned = step.fetches.visit(_TrainOpsAsNone({n for n, k in program.kinds.items() if k == "train"}))
     returned = _strip_whitespace(returned)
     body = [*statements, *tail, cst.SimpleStatementLine([cst.Return(value=returned)])]
-    decorator = cst.Decorator(cst.parse_expression(f"tf.function(input_signature=[{specs}])"))
+    decorator = cst.Decorator(cst.parse_expression(
+        f"tf.function(input_signature=[{specs}])" if step.parameters else "tf.function"))
     return cst.FunctionDef(
         name=cst.Name(step.name),
         params=cst.Parameters(params=[cst.Param(cst.Name(name)) for name in step.parameters]),
@@ -344,9 +356,11 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
     )
 
 
-def _spec_lines(step: Step, by_input, code) -> str:
+def _spec_lines(step: Step, by_input, code, native: NativeRnn) -> str:
     """One TensorSpec per line (a signature of several specs is unreadable on one line)."""
-    specs = [_input_spec(by_input[name], code) for name in step.parameters]
+    specs = [_input_spec(by_input[name], code) if by_input[name].kind == "input"
+             else native.zero_state(by_input[name].node.body[0].value, "tf.TensorSpec")
+             for name in step.parameters]
     if len(specs) < 2:
         return ", ".join(specs)
     return "".join(f"\n    {spec},  # {name}" for spec, name in zip(specs, step.parameters)) + "\n"
@@ -363,6 +377,28 @@ def _tidy_block(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
                 lines.pop(0)
         tidied.append(statement.with_changes(leading_lines=lines))
     return tidied
+
+
+class _TapeGradients(cst.CSTTransformer):
+    """After the tape: ``tf.gradients(loss, xs)`` -> ``tape.gradient(loss, xs)``,
+    ``tf.compat.v1.trainable_variables()`` -> ``tape.watched_variables()``."""
+
+    def __init__(self, resolver: Resolver, tape: str) -> None:
+        self.resolver = resolver
+        self.tape = tape
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        path = self.resolver.call_path(original)
+        if path == GRADIENTS:
+            extra = [a for a in original.args[2:] if a.keyword is None or a.keyword.value not in ("name", "gate_gradients",
+                                                                                                   "colocate_gradients_with_ops",
+                                                                                                   "aggregation_method")]
+            if extra or len(original.args) < 2:
+                raise Refusal(original, "tf.gradients with grad_ys or stop_gradients", "")
+            return updated.with_changes(func=cst.parse_expression(f"{self.tape}.gradient"), args=updated.args[:2])
+        if path in TRAINABLE_VARIABLES:
+            return cst.parse_expression(f"{self.tape}.watched_variables()")
+        return updated
 
 
 class _TrainOpsAsNone(cst.CSTTransformer):

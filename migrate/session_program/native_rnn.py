@@ -204,6 +204,33 @@ class NativeRnn:
         return cst.parse_statement(f"{code(target)} = {layer_name}({code(arguments['inputs'])})\n").with_changes(
             leading_lines=leading_lines)
 
+    def zero_state(self, call: cst.Call, constructor: str) -> str:
+        """``keras_rnn.zero_state(cell, batch, dtype)`` as code: TF1's state structure with
+        ``constructor(shape, dtype)`` per tensor -- ``tf.zeros`` for the zero state itself,
+        ``tf.TensorSpec`` for the signature of a step that is fed a state of that structure."""
+        arguments = _bind(call, ("cell", "batch_size", "dtype"))
+        cell = arguments.get("cell")
+        if not isinstance(cell, cst.Name) or "batch_size" not in arguments:
+            raise Refusal(call, "zero_state of a cell that is not a module-level name", "")
+        family, _ = self._family(cell.value, call)
+        code = self.program.module.code_for_node
+        batch = code(arguments["batch_size"])
+        if constructor == "tf.TensorSpec" and _names_in(arguments["batch_size"]) & {
+                name for name, kind in self.program.kinds.items() if kind in ("computation", "input")}:
+            batch = "None"  # a batch size computed from a tensor: any size
+        dtype = code(arguments["dtype"]) if "dtype" in arguments else "tf.float32"
+        if family in ("lstm_stack", "lstm"):
+            self.uses_state_tuple = True
+        make = constructor
+        return {
+            "lstm_stack": f"tuple(LSTMStateTuple(c={make}([{batch}, layer.units], {dtype}), "
+                          f"h={make}([{batch}, layer.units], {dtype})) for layer in {cell.value}.cells)",
+            "lstm": f"LSTMStateTuple(c={make}([{batch}, {cell.value}.units], {dtype}), "
+                    f"h={make}([{batch}, {cell.value}.units], {dtype}))",
+            "single_stack": f"tuple({make}([{batch}, layer.units], {dtype}) for layer in {cell.value}.cells)",
+            "single": f"{make}([{batch}, {cell.value}.units], {dtype})",
+        }[family]
+
     def _family(self, cell: str, call: cst.Call) -> tuple[str, GraphStatement]:
         builder = self._builder(cell, call)
         value = builder.node.body[0].value
@@ -248,25 +275,7 @@ class _StateTupleNames(cst.CSTTransformer):
     def leave_Call(self, original: cst.Call, updated: cst.BaseExpression) -> cst.BaseExpression:
         if self.native.resolver.call_path(original) != ZERO_STATE:
             return updated
-        arguments = _bind(original, ("cell", "batch_size", "dtype"))
-        cell = arguments.get("cell")
-        if not isinstance(cell, cst.Name) or "batch_size" not in arguments:
-            raise Refusal(original, "zero_state of a cell that is not a module-level name", "")
-        family, _ = self.native._family(cell.value, original)
-        code = self.native.program.module.code_for_node
-        batch = code(arguments["batch_size"])
-        dtype = code(arguments["dtype"]) if "dtype" in arguments else "tf.float32"
-        if family in ("lstm_stack", "lstm"):
-            self.native.uses_state_tuple = True
-        zeros = {
-            "lstm_stack": f"tuple(LSTMStateTuple(c=tf.zeros([{batch}, layer.units], {dtype}), "
-                          f"h=tf.zeros([{batch}, layer.units], {dtype})) for layer in {cell.value}.cells)",
-            "lstm": f"LSTMStateTuple(c=tf.zeros([{batch}, {cell.value}.units], {dtype}), "
-                    f"h=tf.zeros([{batch}, {cell.value}.units], {dtype}))",
-            "single_stack": f"tuple(tf.zeros([{batch}, layer.units], {dtype}) for layer in {cell.value}.cells)",
-            "single": f"tf.zeros([{batch}, {cell.value}.units], {dtype})",
-        }[family]
-        return cst.parse_expression(zeros)
+        return cst.parse_expression(self.native.zero_state(original, "tf.zeros"))
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.BaseExpression) -> cst.BaseExpression:
         if self.native.resolver.path(original) == STATE_TUPLE:

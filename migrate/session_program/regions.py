@@ -43,6 +43,9 @@ DROPPED_CALLS = frozenset({
     "tensorflow.disable_eager_execution", "tensorflow.disable_v2_behavior", "tensorflow.reset_default_graph",
 })
 SEED_CALLS = frozenset({"tensorflow.set_random_seed", "tensorflow.random.set_random_seed"})
+# A hand-built training step: gradients of the loss, (clipped,) applied by the optimizer.
+GRADIENTS = "tensorflow.gradients"
+TRAINABLE_VARIABLES = frozenset({"tensorflow.trainable_variables"})
 # What a TF1 graph region may create that the tf2 level has no exact home for yet, with why.
 NOT_YET = {
     "tensorflow.get_variable": "tf.compat.v1.get_variable (variables by scope name)",
@@ -50,7 +53,6 @@ NOT_YET = {
     "tensorflow.name_scope": "tf.compat.v1.name_scope",
     "tensorflow.train.Saver": "tf.compat.v1.train.Saver (checkpoints)",
     "tensorflow.summary.FileWriter": "tf.compat.v1.summary.FileWriter",
-    "tensorflow.gradients": "tf.gradients (hand-built training step)",
     "tensorflow.train.get_or_create_global_step": "a global step variable",
     "tensorflow.train.get_global_step": "a global step variable",
     "tensorflow.Graph": "an explicit tf.Graph",
@@ -88,6 +90,10 @@ class SessionProgram:
     owner: cst.CSTNode | None = None
     block: list[cst.BaseStatement] = field(default_factory=list)
     outside: list[GraphStatement] = field(default_factory=list)
+    resolver: Resolver | None = None
+    # Computed tensors a Session.run may feed, as TF1 let it replace any tensor's value: the
+    # RNN zero states (``state = cell.zero_state(...)`` fed the state the last run fetched).
+    fed_states: dict[str, GraphStatement] = field(default_factory=dict)
 
     @property
     def session_statement(self) -> cst.BaseStatement:
@@ -146,8 +152,17 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
                               "build the whole graph where its Session runs")
             outside.append(statement)
     program = SessionProgram(module, statements, session_index, session_name, session_body,
-                             list(block[session_index + 1:]), owner=owner, block=list(block), outside=outside)
+                             list(block[session_index + 1:]), owner=owner, block=list(block), outside=outside,
+                             resolver=resolver)
     _assign_kinds(program)
+    for statement in statements:
+        small = _small(statement.node)
+        if (statement.kind == "computation" and isinstance(small, cst.Assign) and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and resolver.call_path(small.value) == "tf2_port.keras_rnn.zero_state"):
+            name = small.targets[0].target.value
+            if sum(1 for other in statements if name in other.use.binds) == 1:
+                program.fed_states[name] = statement
     return program
 
 
@@ -260,7 +275,8 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
         if path and path.startswith("tensorflow.train.") and path.endswith("Optimizer") and target_is_name:
             statement.kind, statement.call = "optimizer", call
             return statement
-        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "minimize" and target_is_name:
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("minimize", "apply_gradients") \
+                and target_is_name:
             statement.kind, statement.call = "train", call
             return statement
         if is_keras(path) and target_is_name:

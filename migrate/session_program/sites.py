@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrate.session_program import Refusal
-from migrate.session_program.regions import INITIALIZERS, MOVED_KINDS, GraphStatement, SessionProgram
+from migrate.session_program.regions import (
+    GRADIENTS, INITIALIZERS, MOVED_KINDS, TRAINABLE_VARIABLES, GraphStatement, SessionProgram,
+)
+from migrate.session_program.names import name_use
 from migrate.session_program.resolve import Resolver, is_runtime, is_tensorflow
 
 
@@ -38,6 +41,10 @@ class Step:
     defaults: list[GraphStatement] = field(default_factory=list)  # unfed placeholder_with_default
     train: GraphStatement | None = None
     name: str = ""
+    # A hand-built training step (opt.apply_gradients): the loss its tf.gradients call
+    # differentiates, and the statements that run after the tape (gradients, clipping).
+    loss: str = ""
+    after_tape: list[GraphStatement] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +67,10 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         self.init_statements: list[cst.BaseStatement] = []
         self.close_statements: list[cst.BaseStatement] = []
         self._inside_fetch = 0
+        module = program.module
+        self.rebound: set[str] = set()
+        for node in [*program.session_body, *program.after]:
+            self.rebound |= name_use(module.code_for_node(node)).binds
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self.statement_stack.append(node)
@@ -87,7 +98,8 @@ class _SessionRegionVisitor(cst.CSTVisitor):
             raise Refusal(node, f"the Session {name!r} handed to other code",
                           "the tf2 level has no Session: keep this file at the keras level")
         kind = self.program.kinds.get(name)
-        if kind in MOVED_KINDS:
+        # A name the session region binds for itself (`value, _ = sess.run(...)`) is its own.
+        if kind in MOVED_KINDS and name not in self.rebound:
             raise Refusal(node, f"the graph tensor {name!r} used outside Session.run",
                           "fetch it with Session.run, or keep this file at the keras level")
 
@@ -135,7 +147,9 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                 if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.Name):
                     raise Refusal(element, "a feed_dict key that is not a placeholder name", "")
                 name = element.key.value
-                if self.program.kinds.get(name) != "input":
+                if self.program.kinds.get(name) == "computation" and name in self.program.fed_states:
+                    pass  # a state tensor fed back (TF1's idiom for carrying an RNN state)
+                elif self.program.kinds.get(name) != "input":
                     raise Refusal(element.key, f"feeding {name!r}, which is not a placeholder (TF1 replaced a "
                                   "computed tensor's value)", "feed placeholders only")
                 fed.append((name, element.value))
@@ -213,14 +227,24 @@ def _slice(program: SessionProgram, step: Step) -> None:
             if step.train is not None:
                 raise Refusal(step.fetches, "two train ops fetched by one Session.run", "")
             step.train = by_name_train[name]
-            loss = _loss_argument(step.train)
-            needed.add(loss)
+            if step.train.call.func.attr.value == "minimize":
+                step.loss = _loss_argument(step.train)
+                needed.add(step.loss)
+            else:
+                for index, argument in enumerate(step.train.call.args):
+                    keyword = argument.keyword.value if argument.keyword else None
+                    if index > 0 and keyword != "name":
+                        raise Refusal(argument, f"apply_gradients({keyword or 'argument ' + str(index + 1)}=...) "
+                                      "(a global step)", "the tf2 level maps apply_gradients(pairs) only")
+                needed |= {n for n in step.train.use.reads if kinds.get(n) in ("computation", "input")}
         elif kinds.get(name) in ("computation", "input"):
             needed.add(name)
     inputs_needed: set[str] = set()
     chosen: list[GraphStatement] = []
+    fed = {name for name, _ in step.sites[0].feeds}
     for statement in reversed(program.statements):
-        if statement.kind == "input" and statement.use.binds & needed:
+        fed_state = statement.kind == "computation" and statement.use.binds & needed & fed
+        if (statement.kind == "input" or fed_state) and statement.use.binds & needed:
             inputs_needed |= statement.use.binds & needed
             needed -= statement.use.binds
             continue
@@ -235,7 +259,8 @@ def _slice(program: SessionProgram, step: Step) -> None:
         raise Refusal(step.sites[0].call, f"the fetch needs {leftover[0]!r}, which the graph region "
                       "computes nowhere before it", "")
     step.statements = list(reversed(chosen))
-    fed = {name for name, _ in step.sites[0].feeds}
+    if step.train is not None and step.train.call.func.attr.value == "apply_gradients":
+        _split_at_the_tape(program, step)
     by_input = {next(iter(s.use.binds)): s for s in program.statements if s.kind == "input"}
     for name in sorted(inputs_needed - fed):
         statement = by_input[name]
@@ -243,9 +268,51 @@ def _slice(program: SessionProgram, step: Step) -> None:
             raise Refusal(step.sites[0].call, f"the placeholder {name!r} is needed by this Session.run but not fed "
                           "(TF1 would fail here)", "feed it, or keep this file at the keras level")
         step.defaults.append(statement)
-    order = [next(iter(s.use.binds)) for s in program.statements if s.kind == "input"]
+    order = [next(iter(s.use.binds)) for s in program.statements
+             if s.kind == "input" or next(iter(s.use.binds), None) in program.fed_states]
     step.parameters = [name for name in order if name in fed]
     step.defaults.sort(key=lambda s: s.index)
+
+
+def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
+    """``apply_gradients(zip(tf.gradients(loss, tvars) ...))``: the statements that compute the loss
+    run under the tape; those that take gradients (and everything computed from them, such as
+    clipping) run after it."""
+    gradient_calls = [(statement, call) for statement in step.statements
+                      for call in _calls_to(statement.node, program, GRADIENTS)]
+    if len(gradient_calls) != 1:
+        raise Refusal(step.train.call, f"apply_gradients of gradients taken {len(gradient_calls)} times "
+                      "(the tf2 level maps one tf.gradients(loss, variables) per training step)", "")
+    call = gradient_calls[0][1]
+    if not call.args or call.args[0].keyword is not None or not isinstance(call.args[0].value, cst.Name):
+        raise Refusal(call, "tf.gradients of a loss that is not a name", "bind the loss to a name first")
+    step.loss = call.args[0].value.value
+    after: list[GraphStatement] = []
+    after_names: set[str] = set()
+    for statement in step.statements:
+        takes_gradients = any(True for _ in _calls_to(statement.node, program, GRADIENTS)) or any(
+            True for _ in _calls_to(statement.node, program, *TRAINABLE_VARIABLES))
+        if takes_gradients or statement.use.reads & after_names:
+            after.append(statement)
+            after_names |= statement.use.binds
+    if step.loss in after_names:
+        raise Refusal(call, f"the loss {step.loss!r} computed from gradients", "")
+    step.after_tape = after
+    step.statements = [statement for statement in step.statements if statement not in after]
+
+
+def _calls_to(node: cst.CSTNode, program: SessionProgram, *paths: str):
+    """The calls under ``node`` whose function resolves to one of ``paths`` (normalised)."""
+    resolver = program.resolver
+    found = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            if resolver.call_path(call) in paths:
+                found.append(call)
+
+    node.visit(Collect())
+    return found
 
 
 def _input_path(statement: GraphStatement) -> str:

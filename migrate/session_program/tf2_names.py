@@ -12,21 +12,21 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate.qualified_names import import_map, qualified_name
-from migrate.tf2_renames_generated import V1_TO_TF2
 
 V1 = "tensorflow.compat.v1."
 
 
 class _Renames(cst.CSTTransformer):
-    def __init__(self, imports: dict[str, str], tensorflow_name: str) -> None:
+    def __init__(self, imports: dict[str, str], tensorflow_name: str, renames: dict[str, str]) -> None:
         self.imports = imports
         self.tensorflow_name = tensorflow_name
+        self.renames = renames
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.BaseExpression) -> cst.BaseExpression:
         path = qualified_name(original, self.imports)
         if path is None or not path.startswith(V1):
             return updated
-        target = V1_TO_TF2.get(path[len(V1):])
+        target = self.renames.get(path[len(V1):])
         if target is None:
             return updated
         return cst.parse_expression(f"{self.tensorflow_name}.{target}")
@@ -40,4 +40,8 @@ def rename_to_tf2(module: cst.Module) -> cst.Module:
     tensorflow_names = sorted(name for name, path in imports.items() if path == "tensorflow")
     if not tensorflow_names:
         return module
-    return module.visit(_Renames(imports, tensorflow_names[0]))
+    # Imported here: the generator of the table imports the migrate package, which must load
+    # without the table it is about to write.
+    from migrate.tf2_renames_generated import V1_TO_TF2
+
+    return module.visit(_Renames(imports, tensorflow_names[0], V1_TO_TF2))
