@@ -1,12 +1,13 @@
 """The main job on the bundled default: migrate, prove, train side by side (``tf1-migrate demo``).
 
 1. Rewrite the bundled Hallström-style TF 0.12 script (``tf1_reference/data/hallstrom_echo_tf1.py``)
-   at the keras level and show the diff.
-2. Prove the rewritten script with ``tf1-migrate prove``: the keras-level script and its compat
-   reference (TF1's own legacy cells) run from the same seeds, the reference's initial weights
-   handed to the rewrite through the converter, and their first 20 ``Session.run`` results --
-   losses, the packed ``[num_layers, 2, batch, state_size]`` state fed back every batch, the
-   predictions, through Adagrad updates -- compared value by value.
+   at the keras level and show the diff; then at the tf2 level (a TensorFlow 2 program: state
+   built once, one ``@tf.function`` step per former ``Session.run``, no Session) and show that diff.
+2. Prove each rewritten script with ``tf1-migrate prove``: the rewrite and its compat reference
+   (TF1's own legacy cells) run from the same seeds, the reference's initial weights handed to
+   the rewrite through the converter, and their first 20 ``Session.run`` results (at the tf2
+   level: the step's returns) -- losses, the packed ``[num_layers, 2, batch, state_size]`` state
+   fed back every batch, the predictions, through Adagrad updates -- compared value by value.
 3. Train the TF1 reference model and its native Keras 3 port (``tf2_port.models.HallstromPort``:
    eager Keras, no Session) from the same weights on the same echo data for a few hundred
    truncated-backprop steps, and write a PNG of the two loss curves overlaid and of the
@@ -53,25 +54,33 @@ def _parse_args(argv):
     return args
 
 
+# What each level's diff is titled with, after the script's name.
+LEVEL_TITLES = {
+    "keras": "TF 2.21, Keras 3 RNN, no tf_keras",
+    "tf2": "TensorFlow 2 program: tf.function steps, Keras 3, no Session",
+}
+
+
 def _show_migration(full: bool) -> None:
     import difflib
 
     from migrate import rewrite_source
 
     source = BUNDLED_SCRIPT.read_text()
-    result = rewrite_source(source, "keras", str(BUNDLED_SCRIPT.name))
-    diff = list(difflib.unified_diff(source.splitlines(keepends=True), result.code.splitlines(keepends=True),
-                                     fromfile=f"{BUNDLED_SCRIPT.name} (TF 0.12)",
-                                     tofile=f"{BUNDLED_SCRIPT.name} (TF 2.21, Keras 3 RNN, no tf_keras)"))
-    print(f"1. tf1-migrate rewrite {BUNDLED_SCRIPT.name} (level keras): {len(diff)} diff lines, "
-          f"{len(result.findings)} finding(s)")
-    shown = diff if full else diff[:DIFF_LINES_SHOWN]
-    sys.stdout.write("".join("   " + line for line in shown))
-    if len(shown) < len(diff):
-        print(f"   ... {len(diff) - len(shown)} more lines (--full-diff shows them)")
-    for finding in result.findings:
-        print(f"   {finding.path}:{finding.line}:{finding.col}: {finding.code} {finding.message}")
-    print()
+    for number, level in (("1", "keras"), ("1b", "tf2")):
+        result = rewrite_source(source, level, str(BUNDLED_SCRIPT.name))
+        diff = list(difflib.unified_diff(source.splitlines(keepends=True), result.code.splitlines(keepends=True),
+                                         fromfile=f"{BUNDLED_SCRIPT.name} (TF 0.12)",
+                                         tofile=f"{BUNDLED_SCRIPT.name} ({LEVEL_TITLES[level]})"))
+        print(f"{number}. tf1-migrate rewrite {BUNDLED_SCRIPT.name} --level {level}: {len(diff)} diff lines, "
+              f"{len(result.findings)} finding(s)")
+        shown = diff if full else diff[:DIFF_LINES_SHOWN]
+        sys.stdout.write("".join("   " + line for line in shown))
+        if len(shown) < len(diff):
+            print(f"   ... {len(diff) - len(shown)} more lines (--full-diff shows them)")
+        for finding in result.findings:
+            print(f"   {finding.path}:{finding.line}:{finding.col}: {finding.code} {finding.message}")
+        print()
 
 
 def _batches(config, rng):
@@ -94,7 +103,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     _show_migration(args.full_diff)
 
-    equivalent = _prove_bundled_script()
+    equivalent = all([_prove_bundled_script("keras", "2"), _prove_bundled_script("tf2", "2b")])
 
     from tf1_reference._legacy import tf
     from tf1_reference.echo_task import HallstromConfig
@@ -149,13 +158,14 @@ def main(argv=None) -> int:
 
 
 
-def _prove_bundled_script() -> bool:
+def _prove_bundled_script(level: str, number: str) -> bool:
     from migrate.prove import format_report, prove_script
 
-    print(f"2. tf1-migrate prove {BUNDLED_SCRIPT.name}: the rewritten script (keras level) against its compat "
+    compared = "Session.run calls that fetch values" if level == "keras" else "step calls (each against the Session.run it replaced)"
+    print(f"{number}. tf1-migrate prove {BUNDLED_SCRIPT.name} --level {level}: the rewritten script against its compat "
           "reference (TF1's own legacy cells), same seeds, the reference's initial weights handed over through "
-          f"the converter, first {PROVE_STEPS} Session.run calls that fetch values")
-    report = prove_script(BUNDLED_SCRIPT, "keras", steps=PROVE_STEPS)
+          f"the converter, first {PROVE_STEPS} {compared}")
+    report = prove_script(BUNDLED_SCRIPT, level, steps=PROVE_STEPS)
     for line in format_report(report, calls_shown=4).splitlines()[1:]:
         print("   " + line)
     print()

@@ -300,6 +300,9 @@ def test_demo_migrates_proves_trains_and_draws(tmp_path):
     assert "+states_series, current_state = keras_rnn.static_rnn(" in run.stdout
     # the rewritten script proven against its compat reference, Session.run by Session.run
     assert "PROVEN: 21 Session.run calls compared (20 of them fetched values)" in run.stdout
+    # The tf2 level: its diff, and its proof (the reference's initializer run is not a step).
+    assert "--level tf2:" in run.stdout and "+@tf.function(input_signature=[" in run.stdout
+    assert "PROVEN: 20 Session.run calls compared" in run.stdout
     assert run.stdout.count("  ok") >= 8 and "ABOVE TOLERANCE" not in run.stdout and "DIFFERS" not in run.stdout
     assert "max |loss diff| over all steps" in run.stdout and "(tolerance 1e-05:" in run.stdout
     picture = tmp_path / "demo" / "loss_curves.png"

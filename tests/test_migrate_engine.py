@@ -45,7 +45,7 @@ def test_contract_types_and_fields() -> None:
 
 
 def test_bad_arguments_raise_keras_style_errors() -> None:
-    with pytest.raises(ValueError, match="level: expected one of \\['compat', 'keras'\\], got 'eager'"):
+    with pytest.raises(ValueError, match="level: expected one of \\['compat', 'keras', 'tf2'\\], got 'eager'"):
         rewrite_source("import tensorflow", level="eager")
     with pytest.raises(TypeError, match="source: expected str, got bytes"):
         rewrite_source(b"import tensorflow")
