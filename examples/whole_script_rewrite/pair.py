@@ -14,6 +14,14 @@
   the script's own ``tf.compat.v1`` graph and session. The script still feeds and fetches its
   state as ``LSTMStateTuple(c, h)`` per layer.
 
+* TF2 side: ``after_tf2.py`` -- exactly what ``tf1-migrate rewrite --level tf2`` writes: no
+  Session, no placeholder; the RNN, the embedding and the softmax layer are objects built once and
+  the training step is ``run_train_op``, a ``tf.function``. It loads the same checkpoint with
+  ``tf2_port.restore_tf1_checkpoint_into(path, {"embedding": embedding, "rnn": cell, "softmax":
+  softmax_layer})`` -- the TF1 names the objects had -- and runs one training step from the same
+  state on the same batch; the TF1 side runs that step too (``sess.run([loss, final_state,
+  train_op], ...)``): the loss, the final state and the weights after the Adam update are compared.
+
 Each side runs in a child process because both scripts switch eager execution off globally.
 """
 
@@ -58,14 +66,33 @@ def run_tf1(seed: int = 0) -> dict:
     script = workdir / "before_compat.py"
     script.write_text(result.code)
     rng = np.random.default_rng(seed)
-    feed = {"ids": rng.integers(0, 20, (BATCH, STEPS)), "seed": seed}
+    feed = {"ids": rng.integers(0, 20, (BATCH, STEPS)), "targets": rng.integers(0, 20, (BATCH, STEPS)), "seed": seed}
     for i in range(NUM_LAYERS):
         feed[f"c{i}"], feed[f"h{i}"] = rng.uniform(-1, 1, (2, BATCH, HIDDEN)).astype(np.float32)
     out = _run_child("tf1", script, feed, workdir)
     variables = {name[len("var:"):]: value for name, value in out.items() if name.startswith("var:")}
-    return {"inputs": feed["ids"], "initial_state": tuple((feed[f"c{i}"], feed[f"h{i}"]) for i in range(NUM_LAYERS)),
+    return {"inputs": feed["ids"], "targets": feed["targets"],
+            "initial_state": tuple((feed[f"c{i}"], feed[f"h{i}"]) for i in range(NUM_LAYERS)),
             "outputs": out["logits"], "final_state": _lstm_state(out, "final"), "variables": variables,
+            "train_loss": out["train_loss"], "train_final_state": _lstm_state(out, "train_final"),
+            "after": {name[len("after:"):]: value for name, value in out.items() if name.startswith("after:")},
             "workdir": str(workdir)}
+
+
+def run_tf2_training_step(tf1_run: dict) -> dict:
+    """One training step of ``after_tf2.py`` from the TF1 checkpoint, the state and the batch of ``tf1_run``."""
+    workdir = pathlib.Path(tf1_run["workdir"])
+    feed = {"ids": tf1_run["inputs"], "targets": tf1_run["targets"]}
+    for i, (c, h) in enumerate(tf1_run["initial_state"]):
+        feed[f"c{i}"], feed[f"h{i}"] = c, h
+    out = _run_child("tf2", HERE / "after_tf2.py", feed, workdir)
+    return {"loss": out["train_loss"], "final_state": _lstm_state(out, "train_final"),
+            "weights": {name[len("after:"):]: value for name, value in out.items() if name.startswith("after:")}}
+
+
+def tf1_training_step(tf1_run: dict) -> dict:
+    """The TF1 side's training step (run by ``run_tf1`` after its forward pass)."""
+    return {"loss": tf1_run["train_loss"], "final_state": tf1_run["train_final_state"], "weights": tf1_run["after"]}
 
 
 def run_keras(tf1_run: dict) -> dict:
@@ -89,11 +116,44 @@ class _NoTfKeras:
         return None
 
 
+# The TF1 names of the weights compared after a training step, and the tf2 program's objects
+# that hold them (what restore_tf1_checkpoint_into is given).
+TRAINED_WEIGHTS = ("embedding", "softmax/kernel", "rnn/multi_rnn_cell/cell_0/basic_lstm_cell/bias")
+
+
+def _tf2_child(script: str, workdir: str, feed_in: dict) -> None:
+    import runpy
+
+    import tf2_port
+
+    g = runpy.run_path(script, run_name="example")  # builds the objects and steps; no training
+    checkpoint = os.path.join(workdir, "model.ckpt")
+    tf2_port.restore_tf1_checkpoint_into(checkpoint, {"embedding": g["embedding"], "rnn": g["cell"],
+                                                      "softmax": g["softmax_layer"]})
+    state_tuple = g["LSTMStateTuple"]
+    state = tuple(state_tuple(c=feed_in[f"c{i}"], h=feed_in[f"h{i}"]) for i in range(NUM_LAYERS))
+    loss, final_state, _ = g["numpy_values"](g["run_train_op"](feed_in["ids"], feed_in["targets"], state))
+    out = {"train_loss": loss}
+    for i, layer in enumerate(final_state):
+        out[f"train_final_c{i}"], out[f"train_final_h{i}"] = layer.c, layer.h
+    # The same weights after the update, in TF1's layouts (the bias: Keras (i, f, c, o) back to
+    # TF1's (i, j, f, o), forget bias taken out again, as the converter put it in).
+    out["after:embedding"] = g["embedding"].numpy()
+    out["after:softmax/kernel"] = g["softmax_layer"].kernel.numpy()
+    bias = g["cell"].cells[0].bias.numpy()
+    i, f, c, o = np.split(bias, 4)
+    out["after:rnn/multi_rnn_cell/cell_0/basic_lstm_cell/bias"] = np.concatenate([i, c, f - 1.0, o])
+    np.savez(os.path.join(workdir, "tf2_out.npz"), **out)
+
+
 def _child(side: str, script: str, workdir: str) -> None:
     import runpy
 
-    if side == "keras":
+    if side in ("keras", "tf2"):
         sys.meta_path.insert(0, _NoTfKeras())
+    if side == "tf2":
+        with np.load(os.path.join(workdir, "tf2_in.npz")) as arrays:
+            return _tf2_child(script, workdir, dict(arrays))
     import tensorflow as tf
 
     if side == "keras":
@@ -124,6 +184,14 @@ def _child(side: str, script: str, workdir: str) -> None:
     out["logits"] = logits
     for i, (c, h) in enumerate(final_pairs):
         out[f"final_c{i}"], out[f"final_h{i}"] = c, h
+    if side == "tf1":  # one training step from the same state, for the tf2 side's comparison
+        feed[g["targets"]] = feed_in["targets"]
+        loss, final_state, _ = sess.run([g["loss"], g["final_state"], g["train_op"]], feed)
+        out["train_loss"] = loss
+        for i, state in enumerate(final_state):
+            out[f"train_final_c{i}"], out[f"train_final_h{i}"] = state.c, state.h
+        for name in TRAINED_WEIGHTS:
+            out[f"after:{name}"] = sess.run(by_name[name])
     np.savez(os.path.join(workdir, f"{side}_out.npz"), **out)
 
 

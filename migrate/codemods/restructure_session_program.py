@@ -62,7 +62,8 @@ class RestructureSessionProgramCommand(TFCodemod):
             program = split(module, resolver)
             uses = find_sites(program, resolver)
             restructured = restructure(program, uses, resolver)
-            new_module = rename_to_tf2(restructured.module)
+            variables = frozenset(name for name, kind in program.kinds.items() if kind == "variable")
+            new_module = rename_to_tf2(restructured.module, variables)
             if restructured.uses_state_tuple:
                 new_module = _define_state_tuple(new_module)
             _check_nothing_of_tf1_left(new_module)

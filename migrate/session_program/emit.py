@@ -28,6 +28,9 @@ import libcst as cst
 from migrate import tf2_optimizers
 from migrate.session_program import Refusal
 from migrate.session_program.native_rnn import NativeRnn, rnn_layer_statement
+from migrate.session_program.initializers import DEFAULT_FLOAT, DEFAULT_OTHER, GET_VARIABLE_PARAMETERS, NO_EFFECT
+from migrate.session_program.initializers import RULES as INITIALIZER_RULES
+from migrate.session_program.initializers import keras_initializer
 from migrate.session_program.names import name_use
 from migrate.session_program.regions import GRADIENTS, KEPT_KINDS, TRAINABLE_VARIABLES, SessionProgram
 from migrate.session_program.resolve import Resolver
@@ -54,6 +57,8 @@ class _Names:
                        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
         self.taken |= {node.arg for node in ast.walk(ast.parse(code)) if isinstance(node, ast.arg)}
 
+    dense_gradients = ""  # the helper's name, once a step needs it
+
     def fresh(self, base: str) -> str:
         name, index = base, 2
         while name in self.taken:
@@ -66,6 +71,7 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     module = program.module
     code = module.code_for_node
     names = _Names(module.code)
+    names.resolver = resolver
     native = NativeRnn(program, resolver, names.fresh)
 
     step_statements = {id(s) for step in uses.steps for s in step.statements}
@@ -113,7 +119,7 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
         weights.append((layer.scope, f"{layer.name}.cell"))
     for statement in program.statements:
         before = len(body)
-        _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements)
+        _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver)
         if len(body) == before:
             pending_blank = pending_blank or _blank_lines(statement.node)
         elif pending_blank:
@@ -128,6 +134,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     session_statement = program.session_statement
     numpy_values = names.fresh("numpy_values")
     body.append(_numpy_values_function(numpy_values))
+    if names.dense_gradients:
+        body.append(_dense_gradients_function(names.dense_gradients))
     for function in functions:
         body.append(function)
 
@@ -173,15 +181,20 @@ def _with_block(program: SessionProgram, body: list[cst.BaseStatement]) -> cst.M
     return module.with_changes(body=new_body)
 
 
-def _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements) -> None:
+def _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver) -> None:
     """Append what ``statement`` becomes at module level (nothing when it moves or leaves)."""
     kind = statement.kind
     if id(statement) in replacements:
         body += replacements[id(statement)]
     elif kind == "variable":
         target = statement.node.body[0].targets[0].target.value
-        body.append(_variable_statement(statement.node, statement.call, code))
-        weights.append((_tf1_variable_name(statement.call, variable_counts), target))
+        if resolver.call_path(statement.call) == "tensorflow.get_variable":
+            new, tf1_name = _get_variable_statement(statement, code, resolver)
+            body.append(new)
+            weights.append((tf1_name, target))
+        else:
+            body.append(_variable_statement(statement.node, statement.call, code))
+            weights.append((_tf1_variable_name(statement.call, variable_counts, statement.name_scope), target))
     elif kind == "seed":
         seed = ", ".join(code(argument) for argument in statement.call.args)
         body.append(_with_leading(statement.node, cst.parse_statement(f"tf.random.set_seed({seed})\n")))
@@ -256,14 +269,63 @@ def _variable_statement(node: cst.SimpleStatementLine, call: cst.Call, code) -> 
     return node.with_changes(body=[small])
 
 
-def _tf1_variable_name(call: cst.Call, counts: dict[str, int]) -> str:
-    """The name TF1 gave a ``tf.Variable``: ``name=`` or "Variable", made unique as TF1 did."""
+def _get_variable_statement(statement, code, resolver: Resolver) -> tuple[cst.BaseStatement, str]:
+    """``v = tf.compat.v1.get_variable("v", shape, initializer=...)`` -> ``tf.Variable`` drawn by the
+    Keras initializer of the same distribution; and the variable's TF1 name."""
+    call = statement.call
+    arguments: dict[str, cst.BaseExpression] = {}
+    for index, argument in enumerate(call.args):
+        if argument.star:
+            raise Refusal(argument, "get_variable with * or ** arguments", "")
+        name = argument.keyword.value if argument.keyword else GET_VARIABLE_PARAMETERS[index]
+        arguments[name] = argument.value
+    unsupported = sorted(set(arguments) - {"name", "shape", "dtype", "initializer", "trainable"} - NO_EFFECT)
+    if unsupported:
+        raise Refusal(call, f"get_variable({unsupported[0]}=...)", "the tf2 level maps name, shape, dtype, "
+                      "initializer and trainable")
+    name = arguments.get("name")
+    if not isinstance(name, cst.SimpleString):
+        raise Refusal(call, "a get_variable name that is not a string literal", "")
+    tf1_name = statement.variable_scope + name.evaluated_value
+    dtype = code(arguments["dtype"]) if "dtype" in arguments else "tf.float32"
+    initializer = arguments.get("initializer")
+    shape = code(arguments["shape"]) if "shape" in arguments else None
+    if initializer is None:
+        floating = dtype in ("tf.float32", "tf.float64", "tf.float16", "tf.bfloat16", "'float32'", '"float32"')
+        if shape is None:
+            raise Refusal(call, "get_variable without shape or initializer", "")
+        value = f"{DEFAULT_FLOAT if floating else DEFAULT_OTHER}({shape}, {dtype})"
+        why = "  # get_variable's default initializer" if floating else ""
+    elif isinstance(initializer, cst.Call) and resolver.call_path(initializer) in INITIALIZER_RULES:
+        if shape is None:
+            raise Refusal(call, "get_variable with an initializer class but no shape", "")
+        positional = [code(a.value) for a in initializer.args if a.keyword is None]
+        keywords = {a.keyword.value: code(a.value) for a in initializer.args if a.keyword is not None}
+        try:
+            keras_call = keras_initializer(INITIALIZER_RULES[resolver.call_path(initializer)], positional, keywords)
+        except ValueError as error:
+            raise Refusal(initializer, str(error), "") from None
+        value, why = f"{keras_call}({shape}, {dtype})", ""
+    elif shape is None:
+        value, why = code(initializer), ""  # a value (tensor, array) as the initial value
+    else:
+        raise Refusal(initializer, "a get_variable initializer the tf2 level has no Keras twin for", "")
+    trainable = f", trainable={code(arguments['trainable'])}" if "trainable" in arguments else ""
+    target = statement.node.body[0].targets[0].target.value
+    new = cst.parse_statement(f"{target} = tf.Variable({value}, name={name.value}{trainable}){why}\n")
+    return _with_leading(statement.node, new), tf1_name
+
+
+def _tf1_variable_name(call: cst.Call, counts: dict[str, int], name_scope: str = "") -> str:
+    """The name TF1 gave a ``tf.Variable``: its name scope, ``name=`` or "Variable", made unique
+    as TF1 did."""
     base = "Variable"
     for argument in call.args:
         if argument.keyword is not None and argument.keyword.value == "name":
             if not isinstance(argument.value, cst.SimpleString):
                 raise Refusal(argument, "a variable name that is not a string literal", "")
             base = argument.value.evaluated_value
+    base = name_scope + base
     count = counts.get(base, 0)
     counts[base] = count + 1
     return base if count == 0 else f"{base}_{count}"
@@ -322,7 +384,7 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
             tail = [
                 cst.parse_statement(f"{variables} = {tape}.watched_variables()\n"),
                 cst.parse_statement(f"{gradients} = {tape}.gradient({step.loss}, {variables})\n"),
-                cst.parse_statement(f"{optimizer}.apply_gradients(zip({gradients}, {variables}))\n"),
+                cst.parse_statement(f"{optimizer}.apply_gradients({_pairs(f'zip({gradients}, {variables})', step, names)})\n"),
             ]
         else:
             # tf.gradients(loss, xs) -> tape.gradient(loss, xs); tf.trainable_variables() -> the
@@ -333,7 +395,7 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
                 tail += [node.visit(rewriter) for node in native.statements_for(statement)]
             tail = _tidy_block(tail)
             pairs = code(step.train.call.args[0].value)
-            tail.append(cst.parse_statement(f"{optimizer}.apply_gradients({pairs})\n"))
+            tail.append(cst.parse_statement(f"{optimizer}.apply_gradients({_pairs(pairs, step, names)})\n"))
         block = cst.With(
             items=[cst.WithItem(cst.parse_expression("tf.GradientTape()"), asname=cst.AsName(cst.Name(tape)))],
             body=cst.IndentedBlock(body=statements or [cst.SimpleStatementLine([cst.Pass()])]),
@@ -424,6 +486,47 @@ def _call(step: Step, site, numpy_values: str) -> cst.Call:
                     args=[cst.Arg(cst.Call(func=cst.Name(step.name), args=_commas(arguments)))])
 
 
+# Ops whose gradient is an IndexedSlices (rows of a variable, a row repeated once per lookup).
+SPARSE_GRADIENT_OPS = frozenset({"tensorflow.nn.embedding_lookup", "tensorflow.gather",
+                                 "tensorflow.nn.embedding_lookup_sparse"})
+
+
+def _pairs(pairs: str, step: Step, names: _Names) -> str:
+    """The (gradient, variable) pairs as the optimizer gets them: through ``dense_gradients`` when
+    a gradient of the step can be an IndexedSlices."""
+    sparse = any(_calls(statement.node, SPARSE_GRADIENT_OPS, names.resolver) for statement in step.statements)
+    if not sparse:
+        return pairs
+    if not names.dense_gradients:
+        names.dense_gradients = names.fresh("dense_gradients")
+    return f"{names.dense_gradients}({pairs})"
+
+
+def _calls(node: cst.CSTNode, paths: frozenset[str], resolver: Resolver) -> bool:
+    found = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            if resolver.call_path(call) in paths:
+                found.append(call)
+
+    node.visit(Collect())
+    return bool(found)
+
+
+def _dense_gradients_function(name: str) -> cst.FunctionDef:
+    """TF1's optimizers summed the rows an IndexedSlices gradient repeats, then updated (Adam's
+    sparse update decays every row's moments: the dense update's numbers); Keras 3 squares each
+    repeated row on its own (sum of squares, not square of the sum). Dense gradients agree."""
+    return cst.parse_statement(
+        f"def {name}(pairs):\n"
+        f'    """(gradient, variable) pairs with every IndexedSlices gradient made dense, as TF1\'s optimizers\n'
+        f'    summed the rows a lookup repeats before updating (Keras 3 would square each repeat on its own)."""\n'
+        f"    return [(tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient, variable)\n"
+        f"            for gradient, variable in pairs]\n"
+    ).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+
+
 def _numpy_values_function(name: str) -> cst.FunctionDef:
     """Session.run returned NumPy values, the steps return tensors: the calls convert, so that
     what the script does with the results (print, NumPy, feed them back) is unchanged."""
@@ -450,6 +553,11 @@ class _SessionRegion(cst.CSTTransformer):
 
     def leave_SimpleStatementLine(self, original, updated):
         if id(original) in self.deleted:
+            return cst.RemoveFromParent()
+        return updated
+
+    def leave_For(self, original, updated):
+        if id(original) in self.deleted:  # a loop that only built a feed_dict
             return cst.RemoveFromParent()
         return updated
 

@@ -121,6 +121,7 @@ class NativeRnn:
             if not isinstance(scope_node, cst.SimpleString):
                 raise Refusal(scope_node, "an RNN driver scope that is not a string literal", "")
             scope = scope_node.evaluated_value
+        scope = statement.variable_scope + scope
         time_major = arguments.get("time_major")
         if time_major is not None and not (isinstance(time_major, cst.Name) and time_major.value in ("True", "False")):
             raise Refusal(time_major, "time_major that is not True or False", "")
@@ -185,12 +186,12 @@ class NativeRnn:
         name_node = arguments.get("name")
         if name_node is not None and not isinstance(name_node, cst.SimpleString):
             raise Refusal(name_node, "a dense layer name that is not a string literal", "")
-        base = name_node.evaluated_value if name_node is not None else "dense"
+        base = statement.variable_scope + (name_node.evaluated_value if name_node is not None else "dense")
         # TF1 made layer scopes unique as it built them: dense, dense_1, dense_2 ...
         count = self._dense_names.get(base, 0)
         self._dense_names[base] = count + 1
         tf1_name = base if count == 0 else f"{base}_{count}"
-        layer_name = self.fresh_name(f"{tf1_name}_layer")
+        layer_name = self.fresh_name(f"{tf1_name.replace('/', '_')}_layer")
         for name, value in arguments.items():
             if name in DENSE_KERAS_ARGUMENTS:
                 reads = {n for n in _names_in(value) if self.program.kinds.get(n) in ("computation", "input")}

@@ -33,7 +33,8 @@ from migrate.session_program.resolve import Resolver, is_keras, is_runtime, is_t
 
 SESSION_CLASSES = frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
 PLACEHOLDERS = frozenset({"tensorflow.placeholder", "tensorflow.placeholder_with_default"})
-VARIABLES = frozenset({"tensorflow.Variable"})
+VARIABLES = frozenset({"tensorflow.Variable", "tensorflow.get_variable"})
+SCOPES = frozenset({"tensorflow.variable_scope", "tensorflow.name_scope"})
 INITIALIZERS = frozenset({
     "tensorflow.global_variables_initializer", "tensorflow.initialize_all_variables",
     "tensorflow.local_variables_initializer", "tensorflow.initialize_local_variables",
@@ -48,9 +49,7 @@ GRADIENTS = "tensorflow.gradients"
 TRAINABLE_VARIABLES = frozenset({"tensorflow.trainable_variables"})
 # What a TF1 graph region may create that the tf2 level has no exact home for yet, with why.
 NOT_YET = {
-    "tensorflow.get_variable": "tf.compat.v1.get_variable (variables by scope name)",
-    "tensorflow.variable_scope": "tf.compat.v1.variable_scope",
-    "tensorflow.name_scope": "tf.compat.v1.name_scope",
+    "tensorflow.get_variable_scope": "tf.compat.v1.get_variable_scope() (variable reuse by scope)",
     "tensorflow.train.Saver": "tf.compat.v1.train.Saver (checkpoints)",
     "tensorflow.summary.FileWriter": "tf.compat.v1.summary.FileWriter",
     "tensorflow.train.get_or_create_global_step": "a global step variable",
@@ -74,6 +73,10 @@ class GraphStatement:
     use: NameUse
     call: cst.Call | None = None  # the classifying call (placeholder, Variable, optimizer...)
     paths: frozenset[str] = frozenset()  # every tensorflow / keras / runtime path it mentions
+    # The TF1 scopes the statement ran in (``with variable_scope("a"):`` -> "a/"): variable
+    # scopes prefix get_variable, RNN and dense names; both kinds prefix tf.Variable names.
+    variable_scope: str = ""
+    name_scope: str = ""
 
 
 @dataclass
@@ -137,7 +140,11 @@ def _normalise(path: str) -> str:
 def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
     """Split ``module`` into its graph and session regions, or raise :class:`Refusal`."""
     owner, block, session_index, session_name, session_body = _find_session(module, resolver)
-    statements = [_classify(module, node, index, resolver) for index, node in enumerate(block[:session_index])]
+    statements = []
+    for index, (node, variable_scope, name_scope) in enumerate(_without_scopes(block[:session_index], resolver)):
+        statement = _classify(module, node, index, resolver)
+        statement.variable_scope, statement.name_scope = variable_scope, name_scope
+        statements.append(statement)
     outside = []
     if owner is not None:
         # The program lives in a function or a __main__ block: the module around it may define
@@ -164,6 +171,50 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
             if sum(1 for other in statements if name in other.use.binds) == 1:
                 program.fed_states[name] = statement
     return program
+
+
+def _without_scopes(nodes, resolver: Resolver, variable_scope: str = "", name_scope: str = "",
+                    entered: set[str] | None = None):
+    """The statements of ``nodes`` with ``with variable_scope("a"):`` / ``name_scope("a"):`` blocks
+    opened up: (statement, variable scope prefix, name scope prefix). A TF2 program has no
+    scopes; what they did -- prefix the TF1 names -- is kept for the checkpoint names."""
+    entered = set() if entered is None else entered
+    for node in nodes:
+        scope = _scope_block(node, resolver)
+        if scope is None:
+            yield node, variable_scope, name_scope
+            continue
+        kind, name = scope
+        full = (variable_scope if kind == "variable_scope" else name_scope) + name
+        if full in entered:
+            raise Refusal(node, f"the scope {full!r} entered twice (TF1 shared or renamed its variables)",
+                          "the tf2 level does not restructure shared scopes yet")
+        entered.add(full)
+        inner_variable = variable_scope + name + "/" if kind == "variable_scope" else variable_scope
+        inner_name = name_scope + name + "/"
+        body = list(node.body.body)
+        if body and node.leading_lines:
+            body[0] = body[0].with_changes(leading_lines=[*node.leading_lines, *body[0].leading_lines])
+        yield from _without_scopes(body, resolver, inner_variable, inner_name, entered)
+
+
+def _scope_block(node: cst.BaseStatement, resolver: Resolver) -> tuple[str, str] | None:
+    """("variable_scope" | "name_scope", name) for ``with tf.compat.v1.variable_scope("name"):``."""
+    if not isinstance(node, cst.With) or len(node.items) != 1 or not isinstance(node.body, cst.IndentedBlock):
+        return None
+    item = node.items[0]
+    path = resolver.call_path(item.item)
+    if path not in SCOPES:
+        return None
+    call = item.item
+    first = call.args[0] if call.args else None
+    others = [a for a in call.args[1:] if not (a.keyword and a.keyword.value in ("reuse",)
+                                               and isinstance(a.value, cst.Name) and a.value.value in ("None", "False"))]
+    if (item.asname is not None or first is None or first.keyword is not None and first.keyword.value not in ("name_or_scope", "name")
+            or not isinstance(first.value, cst.SimpleString) or others):
+        raise Refusal(node, f"{path.replace('tensorflow', 'tf.compat.v1')} used other than with one literal name "
+                      "(a scope object, reuse, default names)", "the tf2 level opens literal, non-reusing scopes only")
+    return path.rsplit(".", 1)[1], first.value.evaluated_value
 
 
 def _blocks(module: cst.Module) -> list[tuple[cst.CSTNode | None, list[cst.BaseStatement]]]:

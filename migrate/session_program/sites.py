@@ -17,6 +17,7 @@ from migrate.session_program import Refusal
 from migrate.session_program.regions import (
     GRADIENTS, INITIALIZERS, MOVED_KINDS, TRAINABLE_VARIABLES, GraphStatement, SessionProgram,
 )
+from migrate.session_program.feeds import built_feeds, statement_blocks
 from migrate.session_program.names import name_use
 from migrate.session_program.resolve import Resolver, is_runtime, is_tensorflow
 
@@ -69,11 +70,21 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         self._inside_fetch = 0
         module = program.module
         self.rebound: set[str] = set()
-        for node in [*program.session_body, *program.after]:
+        region = [*program.session_body, *program.after]
+        for node in region:
             self.rebound |= name_use(module.code_for_node(node)).binds
+        # Feeds built before their run (the char-RNN idiom): read as one literal; the
+        # statements that built them leave with the Session.
+        self.built_feeds = built_feeds(program, statement_blocks(region))
+        self.feed_statements = {id(node) for feed in self.built_feeds.values() for node in feed.statements}
+        self.deleted_feed_statements = [node for feed in self.built_feeds.values() for node in feed.statements]
 
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
         self.statement_stack.append(node)
+        return id(node) not in self.feed_statements
+
+    def visit_For(self, node: cst.For) -> bool:
+        return id(node) not in self.feed_statements
 
     def leave_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self.statement_stack.pop()
@@ -132,6 +143,8 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                               "the tf2 level maps fetches and feed_dict only")
         if fetches is None:
             raise Refusal(node, "Session.run without fetches", "")
+        if id(node) in self.built_feeds:
+            feeds = self.built_feeds[id(node)].feed
         if self._is_initializer(fetches):
             if feeds is not None or not self._whole_statement(node):
                 raise Refusal(node, "a variable initializer run whose result is used", "")
@@ -204,7 +217,8 @@ def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
     if not steps:
         raise Refusal(program.session_statement, "a Session that runs no fetch",
                       "nothing to restructure")
-    return SessionUses(list(steps.values()), visitor.init_statements, visitor.close_statements)
+    return SessionUses(list(steps.values()), visitor.init_statements,
+                       visitor.close_statements + visitor.deleted_feed_statements)
 
 
 def fetched_names(fetches: cst.BaseExpression) -> list[str]:
