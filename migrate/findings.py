@@ -32,6 +32,7 @@ CODES = {
     "TFM506": ("error", "cell chain left at the compat level: a value reaching it is not a convertible TF1 cell"),
     "TFM601": ("warning", "file kept at the keras level: the tf2 level cannot restructure it exactly"),
     "TFM602": ("info", "Session program restructured into TensorFlow 2 steps"),
+    "TFM603": ("info", "the TensorFlow 2 program imports tf2_port for a TF1 cell wrapper Keras 3 lacks"),
 }
 
 

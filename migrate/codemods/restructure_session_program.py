@@ -78,6 +78,13 @@ class RestructureSessionProgramCommand(TFCodemod):
             AddImportsVisitor.add_needed_import(self.context, "collections")
         if "keras." in new_module.code:  # the optimizer, or an RNN layer the stage created
             AddImportsVisitor.add_needed_import(self.context, "keras")
+        for module_name, name in sorted(restructured.imports):
+            AddImportsVisitor.add_needed_import(self.context, module_name, name)
+        if restructured.imports:
+            names = ", ".join(f"{module_name}.{name}" for module_name, name in sorted(restructured.imports))
+            self.report(module, "TFM603", f"the TensorFlow 2 program imports {names}: TF1's cell wrapper semantics, "
+                        "which Keras 3 lacks (DropoutWrapper drops whenever a keep probability is below 1, with no "
+                        "training flag)", "install tf1-migrate where the program runs, or port the wrapper")
         RemoveImportsVisitor.remove_unused_import(self.context, "tf2_port", "keras_rnn")
         _remove_unused_tf1_imports(self.context, new_module)
         self.context.scratch[PROGRAM_KEY] = {"steps": restructured.steps, "weights": restructured.weights}

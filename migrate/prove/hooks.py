@@ -661,6 +661,8 @@ def disable_dropout(legacy_keras: bool) -> None:
     # The candidate's runtime: patched when it is imported, by the script or by any module of
     # its folder (the rewritten text of the script alone does not tell).
     when_imported("tf2_port.keras_rnn", _keep_keras_rnn_dropout_off)
+    # The tf2 level's output builds TF1's wrapper itself.
+    when_imported("tf2_port.tf1_dropout", _keep_tf1_dropout_wrapper_off)
 
 
 def _keep_keras_rnn_dropout_off(runtime: Any) -> None:
@@ -671,6 +673,27 @@ def _keep_keras_rnn_dropout_off(runtime: Any) -> None:
         return tf.identity(inputs)
 
     runtime.dropout = dropout
+
+
+def _keep_tf1_dropout_wrapper_off(module: Any) -> None:
+    """``TF1DropoutWrapper`` (a Keras layer: its ``__init__`` is not wrapped in place, Keras reads
+    its signature) replaced in its module by a subclass that keeps every value."""
+    base = module.TF1DropoutWrapper
+    signature = inspect.signature(base.__init__)
+
+    class KeepEverything(base):
+        def __init__(self, *args, **kwargs):
+            bound = signature.bind(self, *args, **kwargs)
+            for name in DROPOUT_KEEP_ARGUMENTS:
+                bound.arguments[name] = 1.0
+            _note("dropout:tf2_port.tf1_dropout.TF1DropoutWrapper")
+            arguments = dict(bound.arguments)
+            arguments.pop("self")
+            extra = arguments.pop("kwargs", {})
+            super().__init__(**arguments, **extra)
+
+    KeepEverything.__name__ = KeepEverything.__qualname__ = base.__name__
+    module.TF1DropoutWrapper = KeepEverything
 
 
 def when_imported(name: str, patch: Callable[[Any], None]) -> None:

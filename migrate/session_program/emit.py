@@ -47,6 +47,7 @@ class Restructured:
     steps: list[str]  # the step functions' names, in order
     weights: list[tuple[str, str]]  # (TF1 variable name or driver scope, the expression holding it)
     uses_state_tuple: bool
+    imports: set[tuple[str, str]] = field(default_factory=set)  # (module, name) from tf2_port
     optimizer_notes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
 
 
@@ -119,7 +120,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
         weights.append((layer.scope, f"{layer.name}.cell"))
     for statement in program.statements:
         before = len(body)
-        _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver)
+        _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver,
+                        native)
         if len(body) == before:
             pending_blank = pending_blank or _blank_lines(statement.node)
         elif pending_blank:
@@ -157,7 +159,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             new = _with_blank_lines(new, 2)  # after the step functions
         new_rest.append(new)
     body += new_rest
-    return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, notes)
+    return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, native.imports,
+                        notes)
 
 
 def _with_block(program: SessionProgram, body: list[cst.BaseStatement]) -> cst.Module:
@@ -181,7 +184,8 @@ def _with_block(program: SessionProgram, body: list[cst.BaseStatement]) -> cst.M
     return module.with_changes(body=new_body)
 
 
-def _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver) -> None:
+def _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver,
+                    native) -> None:
     """Append what ``statement`` becomes at module level (nothing when it moves or leaves)."""
     kind = statement.kind
     if id(statement) in replacements:
@@ -198,6 +202,8 @@ def _statement_into(body, statement, replacements, code, weights, variable_count
     elif kind == "seed":
         seed = ", ".join(code(argument) for argument in statement.call.args)
         body.append(_with_leading(statement.node, cst.parse_statement(f"tf.random.set_seed({seed})\n")))
+    elif kind == "layer":
+        body.append(native.layer_statement(statement))
     elif kind in KEPT_KINDS:
         body.append(statement.node)
     # input, init, drop, train and computation leave module level (computation moves into the

@@ -28,6 +28,14 @@ from migrate.session_program.resolve import Resolver
 LSTM_CELLS = frozenset({"keras.layers.LSTMCell"})
 SINGLE_STATE_CELLS = frozenset({"keras.layers.GRUCell", "keras.layers.SimpleRNNCell"})
 STACK = "keras.layers.StackedRNNCells"
+# The keras level's TF1-signature wrappers, and what the tf2 level writes for them.
+WRAPPERS = {
+    "tf2_port.keras_rnn.DropoutWrapper": ("TF1DropoutWrapper", "tf2_port.tf1_dropout"),
+    "tf2_port.keras_rnn.ResidualWrapper": ("ResidualCell", "tf2_port.cells"),
+}
+# DropoutWrapper parameters (TF1 order); input_size and dtype only sized TF1's masks ahead of time.
+DROPOUT_PARAMETERS = ("cell", "input_keep_prob", "output_keep_prob", "state_keep_prob", "variational_recurrent",
+                      "input_size", "dtype", "seed", "dropout_state_filter_visitor")
 STATIC_RNN = "tf2_port.keras_rnn.static_rnn"
 DYNAMIC_RNN = "tf2_port.keras_rnn.dynamic_rnn"
 STATE_TUPLE = "tf2_port.keras_rnn.LSTMStateTuple"
@@ -79,6 +87,12 @@ class NativeRnn:
         self.uses_state_tuple = False
         self._cells_driven: dict[str, cst.CSTNode] = {}
         self._rewritten: dict[int, list[cst.BaseStatement]] = {}
+        self.imports: set[tuple[str, str]] = set()  # (module, name) the output needs from tf2_port
+
+    def layer_statement(self, statement: GraphStatement) -> cst.BaseStatement:
+        """A statement that builds cells, with the keras level's wrappers written as the classes
+        they build (``TF1DropoutWrapper``: TF1's dropout rule; ``ResidualCell``)."""
+        return statement.node.visit(_Wrappers(self))
 
     def statements_for(self, statement: GraphStatement) -> list[cst.BaseStatement]:
         """The plain-Keras statements that replace ``statement`` inside a step (cached)."""
@@ -233,37 +247,114 @@ class NativeRnn:
         }[family]
 
     def _family(self, cell: str, call: cst.Call) -> tuple[str, GraphStatement]:
+        """The state family of the cell a driver runs, and the statement that last built it."""
         builder = self._builder(cell, call)
-        value = builder.node.body[0].value
-        path = self.resolver.call_path(value)
-        if path in LSTM_CELLS:
-            return "lstm", builder
-        if path in SINGLE_STATE_CELLS:
-            return "single", builder
-        if path == STACK and value.args:
-            members = self._stack_members(value.args[0].value, call)
-            if members and all(member in LSTM_CELLS for member in members):
+        kind = self._cell_kind(builder.node.body[0].value, builder.index)
+        if kind in ("lstm", "single"):
+            return kind, builder
+        if isinstance(kind, tuple):
+            members = kind[1]
+            if members and all(member == "lstm" for member in members):
                 return "lstm_stack", builder
-            if members and all(member in SINGLE_STATE_CELLS for member in members):
+            if members and all(member == "single" for member in members):
                 return "single_stack", builder
-            raise Refusal(call, f"an RNN stack of {', '.join(sorted(set(members))) or 'cells built elsewhere'} "
-                          "(the tf2 level writes out stacks of LSTM cells, or of GRU / simple cells)", "")
-        raise Refusal(call, f"an RNN driver over {path or 'a cell built elsewhere'}", "")
+        raise Refusal(call, "an RNN driver over cells the tf2 level cannot type (it writes out one cell or a "
+                      "stack of LSTM cells, or of GRU / simple cells, each maybe in a DropoutWrapper / "
+                      "ResidualWrapper)", "")
+
+    def _cell_kind(self, expression: cst.BaseExpression, before: int):
+        """"lstm", "single", ("stack", [member kinds]) or "?" for a cell expression."""
+        if isinstance(expression, cst.Name):
+            binding = self._binding(expression.value, before)
+            return self._cell_kind(binding.node.body[0].value, binding.index) if binding is not None else "?"
+        path = self.resolver.call_path(expression)
+        if path in LSTM_CELLS:
+            return "lstm"
+        if path in SINGLE_STATE_CELLS:
+            return "single"
+        if path in WRAPPERS and expression.args:
+            return self._cell_kind(expression.args[0].value, before)
+        if path == STACK and expression.args:
+            return ("stack", self._member_kinds(expression.args[0].value, before))
+        return "?"
+
+    def _member_kinds(self, members: cst.BaseExpression, before: int) -> list:
+        if isinstance(members, cst.ListComp):
+            return [self._cell_kind(members.elt, before)]
+        if isinstance(members, (cst.List, cst.Tuple)):
+            return [self._cell_kind(element.value, before) for element in members.elements]
+        if isinstance(members, cst.Name):
+            binding = self._binding(members.value, before)
+            return self._member_kinds(binding.node.body[0].value, binding.index) if binding is not None else ["?"]
+        return ["?"]
+
+    def _binding(self, name: str, before: int) -> GraphStatement | None:
+        """The last one-target assignment of ``name`` before statement ``before`` (None if it was
+        bound otherwise: a loop, a mutation)."""
+        bindings = [s for s in self.program.statements if name in s.use.binds and s.index < before]
+        if not bindings or bindings[-1].kind != "layer" or not _single_assign(bindings[-1].node):
+            return None
+        return bindings[-1]
 
     def _builder(self, name: str, near: cst.CSTNode) -> GraphStatement:
-        builders = [s for s in self.program.statements if name in s.use.binds]
-        if len(builders) != 1 or builders[0].kind != "layer" or not _single_assign(builders[0].node):
-            raise Refusal(near, f"the cell {name!r} is not built by one module-level Keras constructor", "")
-        return builders[0]
+        """The statement that last built the cell ``name`` (a Keras constructor or wrapper)."""
+        driver_index = next((s.index for s in self.program.statements if s.node is _statement_of(near, self.program)), None)
+        bindings = [s for s in self.program.statements if name in s.use.binds
+                    and (driver_index is None or s.index < driver_index)]
+        if not bindings or bindings[-1].kind != "layer" or not _single_assign(bindings[-1].node):
+            raise Refusal(near, f"the cell {name!r} is not built by a module-level Keras constructor", "")
+        return bindings[-1]
 
-    def _stack_members(self, members: cst.BaseExpression, near: cst.CSTNode) -> list[str]:
-        if isinstance(members, cst.ListComp):
-            return [self.resolver.call_path(members.elt) or "?"]
-        if isinstance(members, (cst.List, cst.Tuple)):
-            return [self.resolver.call_path(element.value) or "?" for element in members.elements]
-        if isinstance(members, cst.Name):
-            return self._stack_members(self._builder(members.value, near).node.body[0].value, near)
-        return []
+
+def _statement_of(node: cst.CSTNode, program) -> cst.CSTNode | None:
+    """The graph statement whose subtree holds ``node``."""
+    for statement in program.statements:
+        found = []
+
+        class Find(cst.CSTVisitor):
+            def on_visit(self, candidate: cst.CSTNode) -> bool:
+                if candidate is node:
+                    found.append(True)
+                return not found
+
+        statement.node.visit(Find())
+        if found:
+            return statement.node
+    return None
+
+
+class _Wrappers(cst.CSTTransformer):
+    def __init__(self, native: NativeRnn) -> None:
+        self.native = native
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        path = self.native.resolver.call_path(original)
+        if path not in WRAPPERS:
+            return updated
+        name, module = WRAPPERS[path]
+        self.native.imports.add((module, name))
+        if name == "ResidualCell":
+            arguments = _bind(updated, ("cell", "residual_fn"))
+            if "residual_fn" in arguments and not (isinstance(arguments["residual_fn"], cst.Name)
+                                                   and arguments["residual_fn"].value == "None"):
+                raise Refusal(original, "ResidualWrapper(residual_fn=...)", "")
+            return cst.Call(func=cst.Name(name), args=[cst.Arg(arguments["cell"])])
+        arguments = _bind(updated, DROPOUT_PARAMETERS)
+        visitor = arguments.pop("dropout_state_filter_visitor", None)
+        if visitor is not None and not (isinstance(visitor, cst.Name) and visitor.value == "None"):
+            raise Refusal(original, "DropoutWrapper(dropout_state_filter_visitor=...)", "")
+        arguments.pop("input_size", None)  # sized TF1's variational masks ahead of time
+        cell = arguments.pop("cell")
+        keywords = [cst.Arg(value, keyword=cst.Name(key), equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
+            for key, value in arguments.items()]
+        return cst.Call(func=cst.Name(name), args=_comma_separated([cst.Arg(cell), *keywords]))
+
+
+def _comma_separated(arguments: list[cst.Arg]) -> list[cst.Arg]:
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [a.with_changes(comma=comma if i < len(arguments) - 1 else cst.MaybeSentinel.DEFAULT)
+            for i, a in enumerate(arguments)]
 
 
 class _StateTupleNames(cst.CSTTransformer):

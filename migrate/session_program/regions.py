@@ -60,7 +60,10 @@ NOT_YET = {
 # runtime keeps the file at the keras level.
 NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn.dynamic_rnn",
                             "tf2_port.keras_rnn.LSTMStateTuple", "tf2_port.keras_rnn.zero_state",
-                            "tf2_port.keras_rnn.dense"})
+                            "tf2_port.keras_rnn.dense", "tf2_port.keras_rnn.DropoutWrapper",
+                            "tf2_port.keras_rnn.ResidualWrapper"})
+# The keras level's cell wrappers: built once, like Keras layers.
+RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper"})
 KEPT_KINDS = frozenset({"host", "variable", "layer", "optimizer", "graph_function", "seed"})
 MOVED_KINDS = frozenset({"input", "computation", "train"})
 
@@ -330,7 +333,7 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
                 and target_is_name:
             statement.kind, statement.call = "train", call
             return statement
-        if is_keras(path) and target_is_name:
+        if (is_keras(path) or path in RUNTIME_WRAPPERS) and target_is_name:
             statement.kind, statement.call = "layer", call
             return statement
     if _only_keras_constructors(node, resolver, paths):
@@ -345,7 +348,7 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
 def _only_keras_constructors(node: cst.BaseStatement, resolver: Resolver, paths: frozenset[str]) -> bool:
     """Lists of Keras layers built in place (``[keras.layers.LSTMCell(n) for _ in range(k)]``,
     a loop appending them): keras paths only, nothing of TensorFlow."""
-    return bool(paths) and all(is_keras(path) for path in paths)
+    return bool(paths) and all(is_keras(path) or path in RUNTIME_WRAPPERS for path in paths)
 
 
 def _refuse_state_inside(node: cst.CSTNode, resolver: Resolver, construct: str) -> None:
