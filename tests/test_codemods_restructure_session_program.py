@@ -188,6 +188,67 @@ class TestRestructureSessionProgram(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_scopes_get_variable_dense_dropout_and_a_feed_built_before_its_run(self) -> None:
+        # The char-RNN shape: a variable scope, get_variable, a dense readout, DropoutWrapper with
+        # a constant keep probability, and a feed_dict built with the per-layer state loop.
+        before = """
+            import tensorflow as tf
+            import keras
+            from tf2_port import keras_rnn
+            ids = tf.compat.v1.placeholder(tf.int32, [2, 3])
+            with tf.compat.v1.variable_scope("lm"):
+                table = tf.compat.v1.get_variable("table", [9, 4], initializer=tf.compat.v1.random_uniform_initializer(-0.1, 0.1))
+                cell = keras.layers.StackedRNNCells([keras_rnn.DropoutWrapper(keras.layers.LSTMCell(4), output_keep_prob=0.5) for _ in range(2)])
+                start = keras_rnn.zero_state(cell, 2, tf.float32)
+                outputs, last = keras_rnn.dynamic_rnn(cell, tf.compat.v1.nn.embedding_lookup(table, ids), initial_state=start)
+                logits = keras_rnn.dense(outputs, 9)
+            sess = tf.compat.v1.Session()
+            sess.run(tf.compat.v1.global_variables_initializer())
+            state = sess.run(start)
+            feed = {ids: batch}
+            for i, (c, h) in enumerate(start):
+                feed[c] = state[i].c
+                feed[h] = state[i].h
+            scores, state = sess.run([logits, last], feed)
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+            import collections
+            from tf2_port.tf1_dropout import TF1DropoutWrapper
+
+            LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))  # TF1's (c, h) pair
+            table = tf.Variable(keras.initializers.RandomUniform(minval=-0.1, maxval=0.1)([9, 4], tf.float32), name="table")
+            cell = keras.layers.StackedRNNCells([TF1DropoutWrapper(keras.layers.LSTMCell(4), output_keep_prob=0.5) for _ in range(2)])
+            cell_rnn = keras.layers.RNN(cell, return_sequences=True, return_state=True)
+            lm_dense_layer = keras.layers.Dense(9)  # TF1 lm/dense/kernel, lm/dense/bias
+        """ + NUMPY_VALUES.replace("\n", "\n            ") + """
+
+            # The Session.run that fetched start
+            @tf.function
+            def run_start():
+                start = tuple(LSTMStateTuple(c=tf.zeros([2, layer.units], tf.float32), h=tf.zeros([2, layer.units], tf.float32)) for layer in cell.cells)
+                return start
+
+
+            # The Session.run that fetched [logits, last]
+            @tf.function(input_signature=[
+                tf.TensorSpec([2, 3], tf.int32),  # ids
+                tuple(LSTMStateTuple(c=tf.TensorSpec([2, layer.units], tf.float32), h=tf.TensorSpec([2, layer.units], tf.float32)) for layer in cell.cells),  # start
+            ])
+            def run_logits(ids, start):
+                rnn_outputs, *keras_state = cell_rnn(tf.nn.embedding_lookup(table, ids), initial_state=[[layer[1], layer[0]] for layer in start])  # TF1 (c, h) -> Keras [h, c]
+                outputs = rnn_outputs
+                last = tuple(LSTMStateTuple(c=layer[1], h=layer[0]) for layer in keras_state)  # Keras [h, c] -> TF1 (c, h)
+                logits = lm_dense_layer(outputs)
+                return [logits, last]
+
+
+            state = numpy_values(run_start())
+            scores, state = numpy_values(run_logits(batch, state))
+        """
+        self.assertCodemod(before, after)
+
     def assertKept(self, before: str, *expected_in_finding: str) -> None:
         """The file comes back unchanged with one TFM601 finding containing each text."""
         context = CodemodContext()
@@ -322,3 +383,35 @@ class TestRestructureSessionProgram(CodemodTest):
             with tf.compat.v1.Session() as sess:
                 print(sess.run(y))
         """, "placeholder 'x' is needed by this Session.run but not fed")
+
+
+def test_the_stage_reports_its_steps_and_the_tf1_name_of_every_weight() -> None:
+    # What prove hands weights over by, and what an old checkpoint calls each object: the
+    # names TF1 gave them, scopes included (get_variable and dense under the variable scope,
+    # tf.Variable under both scopes, the RNN under its driver's default scope "rnn").
+    from migrate.codemods.restructure_session_program import PROGRAM_KEY
+
+    source = dedent("""
+        import tensorflow as tf
+        import keras
+        from tf2_port import keras_rnn
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3, 4])
+        w = tf.compat.v1.Variable(tf.ones([4]))
+        w2 = tf.compat.v1.Variable(tf.ones([4]))
+        with tf.compat.v1.variable_scope("lm"):
+            table = tf.compat.v1.get_variable("table", [9, 4])
+            bias = tf.compat.v1.Variable(tf.zeros([4]), name="bias")
+            cell = keras.layers.GRUCell(4, reset_after=False)
+            outputs, last = keras_rnn.dynamic_rnn(cell, x * w * w2 + bias, dtype=tf.float32)
+            logits = keras_rnn.dense(outputs, 9, name="out")
+        with tf.compat.v1.Session() as sess:
+            print(sess.run(logits, {x: data}))
+    """)
+    context = CodemodContext()
+    RestructureSessionProgramCommand(context).transform_module(cst.parse_module(source))
+    program = context.scratch[PROGRAM_KEY]
+    assert program["steps"] == ["run_logits"]
+    assert dict(program["weights"]) == {
+        "Variable": "w", "Variable_1": "w2", "lm/table": "table", "lm/bias": "bias",
+        "lm/rnn": "cell_rnn.cell", "lm/out": "lm_out_layer",
+    }
