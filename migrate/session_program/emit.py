@@ -294,7 +294,8 @@ def _get_variable_statement(statement, code, resolver: Resolver) -> tuple[cst.Ba
         raise Refusal(call, "a get_variable name that is not a string literal", "")
     tf1_name = statement.variable_scope + name.evaluated_value
     dtype = code(arguments["dtype"]) if "dtype" in arguments else "tf.float32"
-    initializer = arguments.get("initializer")
+    # Without its own initializer, a variable took its variable scope's default one.
+    initializer = arguments.get("initializer", statement.scope_initializer)
     shape = code(arguments["shape"]) if "shape" in arguments else None
     if initializer is None:
         floating = dtype in ("tf.float32", "tf.float64", "tf.float16", "tf.bfloat16", "'float32'", '"float32"')

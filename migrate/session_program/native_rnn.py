@@ -284,9 +284,32 @@ class NativeRnn:
         if isinstance(members, (cst.List, cst.Tuple)):
             return [self._cell_kind(element.value, before) for element in members.elements]
         if isinstance(members, cst.Name):
+            appended = self._appended(members.value, before)
+            if appended is not None:
+                return [self._cell_kind(appended, before)]
             binding = self._binding(members.value, before)
             return self._member_kinds(binding.node.body[0].value, binding.index) if binding is not None else ["?"]
         return ["?"]
+
+    def _appended(self, name: str, before: int) -> cst.BaseExpression | None:
+        """``cells = []`` then ``for ...: cells.append(E)``: E (the one cell expression appended)."""
+        bindings = [s for s in self.program.statements if name in s.use.binds and s.index < before]
+        if len(bindings) != 2:
+            return None
+        start, loop = bindings
+        small = start.node.body[0] if isinstance(start.node, cst.SimpleStatementLine) else None
+        if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.List) and not small.value.elements):
+            return None
+        if not isinstance(loop.node, cst.For) or not isinstance(loop.node.body, cst.IndentedBlock):
+            return None
+        body = loop.node.body.body
+        if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+            return None
+        call = body[0].body[0].value if isinstance(body[0].body[0], cst.Expr) else None
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "append"
+                and isinstance(call.func.value, cst.Name) and call.func.value.value == name and len(call.args) == 1):
+            return None
+        return call.args[0].value
 
     def _binding(self, name: str, before: int) -> GraphStatement | None:
         """The last one-target assignment of ``name`` before statement ``before`` (None if it was

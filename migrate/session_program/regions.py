@@ -80,6 +80,7 @@ class GraphStatement:
     # scopes prefix get_variable, RNN and dense names; both kinds prefix tf.Variable names.
     variable_scope: str = ""
     name_scope: str = ""
+    scope_initializer: cst.BaseExpression | None = None  # variable_scope(initializer=...)
 
 
 @dataclass
@@ -144,9 +145,11 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
     """Split ``module`` into its graph and session regions, or raise :class:`Refusal`."""
     owner, block, session_index, session_name, session_body = _find_session(module, resolver)
     statements = []
-    for index, (node, variable_scope, name_scope) in enumerate(_without_scopes(block[:session_index], resolver)):
+    for index, (node, variable_scope, name_scope, initializer) in enumerate(
+            _without_scopes(block[:session_index], resolver)):
         statement = _classify(module, node, index, resolver)
         statement.variable_scope, statement.name_scope = variable_scope, name_scope
+        statement.scope_initializer = initializer
         statements.append(statement)
     outside = []
     if owner is not None:
@@ -177,7 +180,7 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
 
 
 def _without_scopes(nodes, resolver: Resolver, variable_scope: str = "", name_scope: str = "",
-                    entered: set[str] | None = None):
+                    entered: set[str] | None = None, initializer: cst.BaseExpression | None = None):
     """The statements of ``nodes`` with ``with variable_scope("a"):`` / ``name_scope("a"):`` blocks
     opened up: (statement, variable scope prefix, name scope prefix). A TF2 program has no
     scopes; what they did -- prefix the TF1 names -- is kept for the checkpoint names."""
@@ -185,9 +188,9 @@ def _without_scopes(nodes, resolver: Resolver, variable_scope: str = "", name_sc
     for node in nodes:
         scope = _scope_block(node, resolver)
         if scope is None:
-            yield node, variable_scope, name_scope
+            yield node, variable_scope, name_scope, initializer
             continue
-        kind, name = scope
+        kind, name, scope_initializer = scope
         full = (variable_scope if kind == "variable_scope" else name_scope) + name
         if full in entered:
             raise Refusal(node, f"the scope {full!r} entered twice (TF1 shared or renamed its variables)",
@@ -198,11 +201,13 @@ def _without_scopes(nodes, resolver: Resolver, variable_scope: str = "", name_sc
         body = list(node.body.body)
         if body and node.leading_lines:
             body[0] = body[0].with_changes(leading_lines=[*node.leading_lines, *body[0].leading_lines])
-        yield from _without_scopes(body, resolver, inner_variable, inner_name, entered)
+        yield from _without_scopes(body, resolver, inner_variable, inner_name, entered,
+                                   scope_initializer if scope_initializer is not None else initializer)
 
 
-def _scope_block(node: cst.BaseStatement, resolver: Resolver) -> tuple[str, str] | None:
-    """("variable_scope" | "name_scope", name) for ``with tf.compat.v1.variable_scope("name"):``."""
+def _scope_block(node: cst.BaseStatement, resolver: Resolver):
+    """("variable_scope" | "name_scope", name, default initializer or None) for
+    ``with tf.compat.v1.variable_scope("name"[, initializer=...]):``."""
     if not isinstance(node, cst.With) or len(node.items) != 1 or not isinstance(node.body, cst.IndentedBlock):
         return None
     item = node.items[0]
@@ -211,13 +216,16 @@ def _scope_block(node: cst.BaseStatement, resolver: Resolver) -> tuple[str, str]
         return None
     call = item.item
     first = call.args[0] if call.args else None
+    # reuse=None / False change nothing; a scope's default initializer is read by get_variable.
     others = [a for a in call.args[1:] if not (a.keyword and a.keyword.value in ("reuse",)
-                                               and isinstance(a.value, cst.Name) and a.value.value in ("None", "False"))]
+                                               and isinstance(a.value, cst.Name) and a.value.value in ("None", "False"))
+              and not (a.keyword and a.keyword.value == "initializer" and path == "tensorflow.variable_scope")]
     if (item.asname is not None or first is None or first.keyword is not None and first.keyword.value not in ("name_or_scope", "name")
             or not isinstance(first.value, cst.SimpleString) or others):
         raise Refusal(node, f"{path.replace('tensorflow', 'tf.compat.v1')} used other than with one literal name "
                       "(a scope object, reuse, default names)", "the tf2 level opens literal, non-reusing scopes only")
-    return path.rsplit(".", 1)[1], first.value.evaluated_value
+    initializer = next((a.value for a in call.args[1:] if a.keyword and a.keyword.value == "initializer"), None)
+    return path.rsplit(".", 1)[1], first.value.evaluated_value, initializer
 
 
 def _blocks(module: cst.Module) -> list[tuple[cst.CSTNode | None, list[cst.BaseStatement]]]:
@@ -347,8 +355,25 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
 
 def _only_keras_constructors(node: cst.BaseStatement, resolver: Resolver, paths: frozenset[str]) -> bool:
     """Lists of Keras layers built in place (``[keras.layers.LSTMCell(n) for _ in range(k)]``,
-    a loop appending them): keras paths only, nothing of TensorFlow."""
-    return bool(paths) and all(is_keras(path) or path in RUNTIME_WRAPPERS for path in paths)
+    a loop appending them): every call a Keras constructor or a cell wrapper; TensorFlow names
+    only as values handed to them (``activation=tf.nn.tanh``), never called."""
+    called = _called_paths(node, resolver)
+    return bool(called) and all(is_keras(path) or path in RUNTIME_WRAPPERS for path in called) and all(
+        is_keras(path) or path in RUNTIME_WRAPPERS or is_tensorflow(path) for path in paths)
+
+
+def _called_paths(node: cst.CSTNode, resolver: Resolver) -> set[str]:
+    """The normalised paths of every call under ``node`` whose function resolves to one."""
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            path = resolver.call_path(call)
+            if path is not None:
+                found.add(path)
+
+    node.visit(Collect())
+    return found
 
 
 def _refuse_state_inside(node: cst.CSTNode, resolver: Resolver, construct: str) -> None:

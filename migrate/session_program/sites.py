@@ -78,6 +78,22 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         self.built_feeds = built_feeds(program, statement_blocks(region))
         self.feed_statements = {id(node) for feed in self.built_feeds.values() for node in feed.statements}
         self.deleted_feed_statements = [node for feed in self.built_feeds.values() for node in feed.statements]
+        # `init = tf.compat.v1.global_variables_initializer()` written after the Session
+        # started: deleted with the runs of it (variables are created initialised).
+        self.session_inits: set[str] = set()
+        for block in statement_blocks(region):
+            for node in block:
+                small = node.body[0] if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 else None
+                if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                        and isinstance(small.targets[0].target, cst.Name)
+                        and resolver.call_path(small.value) in INITIALIZERS):
+                    self.session_inits.add(small.targets[0].target.value)
+                    self.feed_statements.add(id(node))
+                    self.deleted_feed_statements.append(node)
+                elif _initializer_op_run(small, resolver, program):
+                    # `tf.compat.v1.global_variables_initializer().run()`: the same, written as Operation.run
+                    self.feed_statements.add(id(node))
+                    self.deleted_feed_statements.append(node)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
         self.statement_stack.append(node)
@@ -173,7 +189,7 @@ class _SessionRegionVisitor(cst.CSTVisitor):
 
     def _is_initializer(self, fetches: cst.BaseExpression) -> bool:
         if isinstance(fetches, cst.Name):
-            return self.program.kinds.get(fetches.value) == "init"
+            return self.program.kinds.get(fetches.value) == "init" or fetches.value in self.session_inits
         if isinstance(fetches, cst.Call):
             return self.resolver.call_path(fetches) in INITIALIZERS
         if isinstance(fetches, (cst.List, cst.Tuple)) and fetches.elements:
@@ -202,6 +218,21 @@ class _SessionRegionVisitor(cst.CSTVisitor):
             return
         raise Refusal(fetches, "a fetch that is not a graph name or a list / tuple / dict of them",
                       "fetch names bound in the graph region")
+
+
+def _initializer_op_run(small, resolver: Resolver, program: SessionProgram) -> bool:
+    """``init_op.run()`` / ``tf.compat.v1.global_variables_initializer().run()`` as a statement."""
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    call = small.value
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "run"):
+        return False
+    if any(a.keyword is None or a.keyword.value != "session" for a in call.args):
+        return False
+    target = call.func.value
+    if isinstance(target, cst.Name):
+        return program.kinds.get(target.value) == "init"
+    return resolver.call_path(target) in INITIALIZERS
 
 
 def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
