@@ -23,12 +23,16 @@ pytestmark = pytest.mark.slow
 HALLSTROM = ct.REPO / "tf1_reference" / "data" / "hallstrom_echo_tf1.py"
 SINE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "stacked_lstm_sine_two_sites.py"
 D2L = ct.REPO / "tests" / "fixtures" / "tf2_level" / "d2l_char_lm_tf1.py"
-SCRIPTS = [HALLSTROM, SINE, D2L]
-SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm"]
+DROPOUT = ct.REPO / "tests" / "fixtures" / "tf2_level" / "dropout_keep_prob_placeholder.py"
+SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT]
+SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob"]
 
 # What a tf2 program must not use any more (the level's contract, point 5): by what names refer
 # to, never by text (the scripts' own names say "placeholder" and their docstrings "Session").
 TF1_MODULES = ("tensorflow.compat", "tf2_port")
+# What the contract lets a tf2 program import from the project, with a TFM603 finding: the cells
+# and wrappers Keras 3 lacks.
+ALLOWED = ("tf2_port.cells.", "tf2_port.tf1_dropout.")
 TF1_ATTRIBUTES = {"Session", "InteractiveSession", "placeholder", "disable_eager_execution", "get_variable"}
 
 
@@ -43,7 +47,7 @@ def tf1_uses(code: str) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
                 imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    found = [path for path in imported.values() if path.startswith(TF1_MODULES)]
+    found = [path for path in imported.values() if path.startswith(TF1_MODULES) and not path.startswith(ALLOWED)]
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
             parts, base = [node.attr], node.value
@@ -52,7 +56,7 @@ def tf1_uses(code: str) -> list[str]:
                 base = base.value
             if isinstance(base, ast.Name) and base.id in imported:
                 dotted = ".".join([imported[base.id], *reversed(parts)])
-                if dotted.startswith(TF1_MODULES) or node.attr in TF1_ATTRIBUTES:
+                if (dotted.startswith(TF1_MODULES) and not dotted.startswith(ALLOWED)) or node.attr in TF1_ATTRIBUTES:
                     found.append(dotted)
         elif isinstance(node, ast.keyword) and node.arg == "feed_dict":
             found.append("feed_dict=")
@@ -76,6 +80,7 @@ def test_the_check_sees_tf1_uses() -> None:
     # The check above can fail: it sees each kind of TF1 use, however imported.
     assert tf1_uses("import tensorflow as tf\nx = tf.compat.v1.placeholder(tf.float32)\n")
     assert tf1_uses("from tf2_port import keras_rnn\n")
+    assert not tf1_uses("from tf2_port.tf1_dropout import TF1DropoutWrapper\n")
     assert tf1_uses("import tensorflow as t\ns = t.Session()\n")
     assert not tf1_uses('import tensorflow as tf\nbatchX_placeholder = tf.zeros([2])  # no Session\n')
 
@@ -109,3 +114,20 @@ def test_a_state_swap_in_the_generated_code_is_caught_at_the_first_fed_back_stat
     report = prove_script(str(_copy(HALLSTROM, tmp_path)), level="tf2", steps=3)
     assert report.exit_code == 1, report.message
     assert report.message.startswith("call 2,"), report.message
+
+
+def test_a_fed_keep_probability_drops_while_training_and_not_when_predicting(capsys) -> None:
+    # prove compares with dropout off; this checks the dropout itself in the tf2 program: the
+    # keep probability the step is given (a variable the wrapper reads) decides, as in TF1.
+    import numpy as np
+
+    namespace: dict = {"__name__": "tf2_program"}
+    exec(compile(_tf2(DROPOUT), str(DROPOUT), "exec"), namespace)  # runs its 30 training steps
+    capsys.readouterr()
+    batch = np.random.RandomState(1).randn(4, 6, 3)
+    predict = namespace["run_pred"]
+    kept = [predict(batch, 1.0).numpy() for _ in range(2)]
+    dropped = [predict(batch, 0.5).numpy() for _ in range(2)]
+    np.testing.assert_array_equal(kept[0], kept[1])  # keep 1.0: no mask, the same numbers
+    assert np.max(np.abs(dropped[0] - dropped[1])) > 1e-4  # keep 0.5: a fresh mask per call
+    assert np.max(np.abs(dropped[0] - kept[0])) > 1e-4

@@ -57,6 +57,7 @@ class _Names:
         self.taken |= {node.name for node in ast.walk(ast.parse(code))
                        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
         self.taken |= {node.arg for node in ast.walk(ast.parse(code)) if isinstance(node, ast.arg)}
+        self.setting_parameters: dict[str, str] = {}
 
     dense_gradients = ""  # the helper's name, once a step needs it
 
@@ -202,12 +203,31 @@ def _statement_into(body, statement, replacements, code, weights, variable_count
     elif kind == "seed":
         seed = ", ".join(code(argument) for argument in statement.call.args)
         body.append(_with_leading(statement.node, cst.parse_statement(f"tf.random.set_seed({seed})\n")))
+    elif kind == "input" and next(iter(statement.use.binds)) in native.program.settings:
+        body.append(_setting_variable(statement, code))
     elif kind == "layer":
         body.append(native.layer_statement(statement))
     elif kind in KEPT_KINDS:
         body.append(statement.node)
     # input, init, drop, train and computation leave module level (computation moves into the
     # steps that need it; computation no step needs was never run by TF1 either).
+
+
+def _setting_variable(statement, code) -> cst.BaseStatement:
+    """A keep probability that was a placeholder, as the variable every step that runs the
+    wrapped cells sets first (the wrapper is built once, the value changes per run)."""
+    name = next(iter(statement.use.binds))
+    call = statement.call
+    func = call.func
+    kind = func.attr.value if isinstance(func, cst.Attribute) else func.value
+    if kind == "placeholder":
+        dtype = next((a.value for i, a in enumerate(call.args)
+                      if (a.keyword is None and i == 0) or (a.keyword and a.keyword.value == "dtype")), None)
+        value = f"tf.ones([], {code(dtype)})" if dtype is not None else "1.0"
+    else:
+        value = code(call.args[0].value)
+    return _with_leading(statement.node, cst.parse_statement(
+        f"{name} = tf.Variable({value}, trainable=False)  # a fed keep probability: each step sets it\n"))
 
 
 def _blank_lines(node: cst.BaseStatement) -> int:
@@ -372,6 +392,15 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
     by_input.update(program.fed_states)
     specs = _spec_lines(step, by_input, code, native)
     statements: list[cst.BaseStatement] = []
+    # One parameter name per keep probability, the same in every step.
+    setting_parameters = {name: names.setting_parameters.setdefault(name, names.fresh(f"{name}_fed"))
+                          if name not in names.setting_parameters else names.setting_parameters[name]
+                          for name in step.settings}
+    for name, parameter in setting_parameters.items():
+        statements.append(cst.parse_statement(f"{name}.assign({parameter})\n"))
+    for default in step.setting_defaults:
+        statements.append(cst.parse_statement(
+            f"{next(iter(default.use.binds))}.assign({code(default.call.args[0].value)})  # not fed here: its default\n"))
     for default in step.defaults:
         call = default.call
         value = call.args[0].value
@@ -413,10 +442,11 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
     returned = _strip_whitespace(returned)
     body = [*statements, *tail, cst.SimpleStatementLine([cst.Return(value=returned)])]
     decorator = cst.Decorator(cst.parse_expression(
-        f"tf.function(input_signature=[{specs}])" if step.parameters else "tf.function"))
+        f"tf.function(input_signature=[{specs}])" if step.parameters or step.settings else "tf.function"))
     return cst.FunctionDef(
         name=cst.Name(step.name),
-        params=cst.Parameters(params=[cst.Param(cst.Name(name)) for name in step.parameters]),
+        params=cst.Parameters(params=[cst.Param(cst.Name(name)) for name in step.parameters]
+                              + [cst.Param(cst.Name(parameter)) for parameter in setting_parameters.values()]),
         body=cst.IndentedBlock(body=body),
         decorators=[decorator],
         leading_lines=[cst.EmptyLine(), cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(
@@ -429,10 +459,10 @@ def _spec_lines(step: Step, by_input, code, native: NativeRnn) -> str:
     """One TensorSpec per line (a signature of several specs is unreadable on one line)."""
     specs = [_input_spec(by_input[name], code) if by_input[name].kind == "input"
              else native.zero_state(by_input[name].node.body[0].value, "tf.TensorSpec")
-             for name in step.parameters]
+             for name in [*step.parameters, *step.settings]]
     if len(specs) < 2:
         return ", ".join(specs)
-    return "".join(f"\n    {spec},  # {name}" for spec, name in zip(specs, step.parameters)) + "\n"
+    return "".join(f"\n    {spec},  # {name}" for spec, name in zip(specs, [*step.parameters, *step.settings])) + "\n"
 
 
 def _tidy_block(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
@@ -488,7 +518,7 @@ def _strip_whitespace(node: cst.BaseExpression) -> cst.BaseExpression:
 def _call(step: Step, site, numpy_values: str) -> cst.Call:
     """``numpy_values(step(fed values...))``: the fed values in the step's parameter order."""
     fed = dict(site.feeds)
-    arguments = [cst.Arg(fed[name]) for name in step.parameters]
+    arguments = [cst.Arg(fed[name]) for name in [*step.parameters, *step.settings]]
     return cst.Call(func=cst.Name(numpy_values),
                     args=[cst.Arg(cst.Call(func=cst.Name(step.name), args=_commas(arguments)))])
 

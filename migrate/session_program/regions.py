@@ -101,6 +101,10 @@ class SessionProgram:
     # Computed tensors a Session.run may feed, as TF1 let it replace any tensor's value: the
     # RNN zero states (``state = cell.zero_state(...)`` fed the state the last run fetched).
     fed_states: dict[str, GraphStatement] = field(default_factory=dict)
+    # Placeholders a cell wrapper reads as a keep probability (``DropoutWrapper(cell,
+    # output_keep_prob=keep_prob)``), with the names of the layers built from them: a TF2
+    # program builds the wrapper once, so the fed value becomes a tf.Variable each step sets.
+    settings: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def session_statement(self) -> cst.BaseStatement:
@@ -385,6 +389,33 @@ def _refuse_state_inside(node: cst.CSTNode, resolver: Resolver, construct: str) 
                           "build variables and layers at module level, outside the code that computes with them")
 
 
+KEEP_PROBABILITIES = ("input_keep_prob", "output_keep_prob", "state_keep_prob")
+
+
+def _fed_keep_probabilities(statement: GraphStatement, kinds: dict[str, str], program: SessionProgram) -> set[str]:
+    """The placeholders ``statement`` reads only as DropoutWrapper keep probabilities (a bare name)."""
+    resolver = program.resolver
+    as_keep_probability: list[str] = []
+    occurrences: dict[str, int] = {}
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            if resolver.call_path(call) != "tf2_port.keras_rnn.DropoutWrapper":
+                return
+            for index, argument in enumerate(call.args):
+                keyword = argument.keyword.value if argument.keyword else (
+                    ("cell", *KEEP_PROBABILITIES)[index] if index < 4 else None)
+                if keyword in KEEP_PROBABILITIES and isinstance(argument.value, cst.Name):
+                    as_keep_probability.append(argument.value.value)
+
+        def visit_Name(self, name: cst.Name) -> None:
+            occurrences[name.value] = occurrences.get(name.value, 0) + 1
+
+    statement.node.visit(Collect())
+    return {name for name in set(as_keep_probability)
+            if kinds.get(name) == "input" and as_keep_probability.count(name) == occurrences.get(name)}
+
+
 def _assign_kinds(program: SessionProgram) -> None:
     """Each name's kind; a name both built once and computed per step cannot be split."""
     kinds: dict[str, str] = {}
@@ -397,8 +428,12 @@ def _assign_kinds(program: SessionProgram) -> None:
                               "move it after the Session's first run, on fetched values")
             statement.kind = "computation"
         elif reads_tensors and statement.kind in ("variable", "layer", "optimizer", "seed"):
-            raise Refusal(statement.node, f"a {statement.kind} built from the tensor {reads_tensors[0]!r}",
-                          "build it from Python values (shapes, sizes) so it can be created once, before any step")
+            settings = _fed_keep_probabilities(statement, kinds, program)
+            if statement.kind != "layer" or set(reads_tensors) - settings:
+                raise Refusal(statement.node, f"a {statement.kind} built from the tensor {reads_tensors[0]!r}",
+                              "build it from Python values (shapes, sizes) so it can be created once, before any step")
+            for name in settings:
+                program.settings.setdefault(name, set()).update(statement.use.binds)
         if statement.kind in ("drop", "init"):
             for name in statement.use.binds:
                 kinds[name] = statement.kind

@@ -46,6 +46,8 @@ class Step:
     # differentiates, and the statements that run after the tape (gradients, clipping).
     loss: str = ""
     after_tape: list[GraphStatement] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)  # fed keep probabilities (program.settings)
+    setting_defaults: list[GraphStatement] = field(default_factory=list)  # unfed, with a default
 
 
 @dataclass
@@ -307,6 +309,23 @@ def _slice(program: SessionProgram, step: Step) -> None:
     if step.train is not None and step.train.call.func.attr.value == "apply_gradients":
         _split_at_the_tape(program, step)
     by_input = {next(iter(s.use.binds)): s for s in program.statements if s.kind == "input"}
+    # Keep probabilities the step's cells read through their wrappers (program.settings): the
+    # step sets the module-level variable that replaced the placeholder, from the fed value or
+    # the placeholder's default.
+    drivers = [s for s in step.statements
+               if _calls_to(s.node, program, "tf2_port.keras_rnn.dynamic_rnn", "tf2_port.keras_rnn.static_rnn")]
+    reads = set().union(*(s.use.reads for s in drivers)) if drivers else set()
+    for name in sorted(program.settings):
+        if not reads & _built_from(program, name) and name not in inputs_needed and name not in fed:
+            continue
+        inputs_needed.discard(name)
+        if name in fed:
+            step.settings.append(name)
+        elif _input_path(by_input[name]) == "placeholder_with_default":
+            step.setting_defaults.append(by_input[name])
+        else:
+            raise Refusal(step.sites[0].call, f"the keep probability {name!r} is needed by this Session.run but not "
+                          "fed (TF1 would fail here)", "feed it, or keep this file at the keras level")
     for name in sorted(inputs_needed - fed):
         statement = by_input[name]
         if _input_path(statement) != "placeholder_with_default":
@@ -315,8 +334,22 @@ def _slice(program: SessionProgram, step: Step) -> None:
         step.defaults.append(statement)
     order = [next(iter(s.use.binds)) for s in program.statements
              if s.kind == "input" or next(iter(s.use.binds), None) in program.fed_states]
-    step.parameters = [name for name in order if name in fed]
+    step.parameters = [name for name in order if name in fed and name not in program.settings]
     step.defaults.sort(key=lambda s: s.index)
+
+
+def _built_from(program: SessionProgram, setting: str) -> set[str]:
+    """The layer names built, directly or through other layers, from the keep probability ``setting``."""
+    names = set(program.settings[setting])
+    changed = True
+    while changed:
+        changed = False
+        for statement in program.statements:
+            if statement.kind == "layer" and statement.use.reads & names and not statement.use.binds <= names:
+                names |= statement.use.binds
+                changed = True
+    # The RNN layers the tf2 level creates read their cell: a driver statement reads the cell name.
+    return names
 
 
 def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
