@@ -33,7 +33,7 @@ from migrate.session_program.initializers import RULES as INITIALIZER_RULES
 from migrate.session_program.initializers import keras_initializer
 from migrate.session_program.names import name_use
 from migrate.session_program.regions import GRADIENTS, KEPT_KINDS, TRAINABLE_VARIABLES, SessionProgram
-from migrate.session_program.resolve import Resolver
+from migrate.session_program.resolve import Resolver, calls_in
 from migrate.session_program.sites import SessionUses, Step, fetched_names
 
 # tf.compat.v1.Variable parameters with no meaning (or another position) in tf.Variable.
@@ -531,24 +531,12 @@ SPARSE_GRADIENT_OPS = frozenset({"tensorflow.nn.embedding_lookup", "tensorflow.g
 def _pairs(pairs: str, step: Step, names: _Names) -> str:
     """The (gradient, variable) pairs as the optimizer gets them: through ``dense_gradients`` when
     a gradient of the step can be an IndexedSlices."""
-    sparse = any(_calls(statement.node, SPARSE_GRADIENT_OPS, names.resolver) for statement in step.statements)
+    sparse = any(calls_in(statement.node, names.resolver, SPARSE_GRADIENT_OPS) for statement in step.statements)
     if not sparse:
         return pairs
     if not names.dense_gradients:
         names.dense_gradients = names.fresh("dense_gradients")
     return f"{names.dense_gradients}({pairs})"
-
-
-def _calls(node: cst.CSTNode, paths: frozenset[str], resolver: Resolver) -> bool:
-    found = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            if resolver.call_path(call) in paths:
-                found.append(call)
-
-    node.visit(Collect())
-    return bool(found)
 
 
 def _dense_gradients_function(name: str) -> cst.FunctionDef:

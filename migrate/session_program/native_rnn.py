@@ -23,7 +23,7 @@ import libcst as cst
 
 from migrate.session_program import Refusal
 from migrate.session_program.regions import GraphStatement, SessionProgram
-from migrate.session_program.resolve import Resolver
+from migrate.session_program.resolve import Resolver, calls_in
 
 LSTM_CELLS = frozenset({"keras.layers.LSTMCell"})
 SINGLE_STATE_CELLS = frozenset({"keras.layers.GRUCell", "keras.layers.SimpleRNNCell"})
@@ -400,7 +400,7 @@ class _StateTupleNames(cst.CSTTransformer):
 
 
 def _refuse_other_drivers(node: cst.CSTNode, original: cst.CSTNode, resolver: Resolver) -> None:
-    for child in _calls(original):
+    for child in calls_in(original, resolver):
         if resolver.call_path(child) in (STATIC_RNN, DYNAMIC_RNN, DENSE):
             raise Refusal(child, "an RNN driver or dense call that is not the whole right-hand side of an "
                           "assignment", "assign its result to names first")
@@ -412,17 +412,6 @@ def _names_in(node: cst.CSTNode) -> set[str]:
     class Collect(cst.CSTVisitor):
         def visit_Name(self, name: cst.Name) -> None:
             found.add(name.value)
-
-    node.visit(Collect())
-    return found
-
-
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    found = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
 
     node.visit(Collect())
     return found

@@ -29,7 +29,7 @@ import libcst as cst
 
 from migrate.session_program import Refusal
 from migrate.session_program.names import NameUse, name_use
-from migrate.session_program.resolve import Resolver, is_keras, is_runtime, is_tensorflow
+from migrate.session_program.resolve import Resolver, calls_in, is_keras, is_runtime, is_tensorflow
 
 SESSION_CLASSES = frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
 PLACEHOLDERS = frozenset({"tensorflow.placeholder", "tensorflow.placeholder_with_default"})
@@ -361,23 +361,9 @@ def _only_keras_constructors(node: cst.BaseStatement, resolver: Resolver, paths:
     """Lists of Keras layers built in place (``[keras.layers.LSTMCell(n) for _ in range(k)]``,
     a loop appending them): every call a Keras constructor or a cell wrapper; TensorFlow names
     only as values handed to them (``activation=tf.nn.tanh``), never called."""
-    called = _called_paths(node, resolver)
+    called = {resolver.call_path(call) for call in calls_in(node, resolver)} - {None}
     return bool(called) and all(is_keras(path) or path in RUNTIME_WRAPPERS for path in called) and all(
         is_keras(path) or path in RUNTIME_WRAPPERS or is_tensorflow(path) for path in paths)
-
-
-def _called_paths(node: cst.CSTNode, resolver: Resolver) -> set[str]:
-    """The normalised paths of every call under ``node`` whose function resolves to one."""
-    found: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            path = resolver.call_path(call)
-            if path is not None:
-                found.add(path)
-
-    node.visit(Collect())
-    return found
 
 
 def _refuse_state_inside(node: cst.CSTNode, resolver: Resolver, construct: str) -> None:

@@ -53,6 +53,20 @@ class Resolver:
         return None
 
 
+def calls_in(node: cst.CSTNode, resolver: Resolver, paths: frozenset[str] | None = None) -> list[cst.Call]:
+    """Every call under ``node`` (in order) whose function resolves, normalised, to one of
+    ``paths`` -- or every call at all when ``paths`` is None."""
+    found: list[cst.Call] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            if paths is None or resolver.call_path(call) in paths:
+                found.append(call)
+
+    node.visit(Collect())
+    return found
+
+
 def is_tensorflow(path: str | None) -> bool:
     return bool(path) and (path == "tensorflow" or path.startswith("tensorflow."))
 

@@ -19,7 +19,7 @@ from migrate.session_program.regions import (
 )
 from migrate.session_program.feeds import built_feeds, statement_blocks
 from migrate.session_program.names import name_use
-from migrate.session_program.resolve import Resolver, is_runtime, is_tensorflow
+from migrate.session_program.resolve import Resolver, calls_in, is_runtime, is_tensorflow
 
 
 @dataclass
@@ -313,7 +313,7 @@ def _slice(program: SessionProgram, step: Step) -> None:
     # step sets the module-level variable that replaced the placeholder, from the fed value or
     # the placeholder's default.
     drivers = [s for s in step.statements
-               if _calls_to(s.node, program, "tf2_port.keras_rnn.dynamic_rnn", "tf2_port.keras_rnn.static_rnn")]
+               if calls_in(s.node, program.resolver, DRIVERS)]
     reads = set().union(*(s.use.reads for s in drivers)) if drivers else set()
     for name in sorted(program.settings):
         if not reads & _built_from(program, name) and name not in inputs_needed and name not in fed:
@@ -338,6 +338,10 @@ def _slice(program: SessionProgram, step: Step) -> None:
     step.defaults.sort(key=lambda s: s.index)
 
 
+# The keras-level drivers: a step that calls one runs its cell (and the cell's dropout).
+DRIVERS = frozenset({"tf2_port.keras_rnn.dynamic_rnn", "tf2_port.keras_rnn.static_rnn"})
+
+
 def _built_from(program: SessionProgram, setting: str) -> set[str]:
     """The layer names built, directly or through other layers, from the keep probability ``setting``."""
     names = set(program.settings[setting])
@@ -357,7 +361,7 @@ def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
     run under the tape; those that take gradients (and everything computed from them, such as
     clipping) run after it."""
     gradient_calls = [(statement, call) for statement in step.statements
-                      for call in _calls_to(statement.node, program, GRADIENTS)]
+                      for call in calls_in(statement.node, program.resolver, frozenset({GRADIENTS}))]
     if len(gradient_calls) != 1:
         raise Refusal(step.train.call, f"apply_gradients of gradients taken {len(gradient_calls)} times "
                       "(the tf2 level maps one tf.gradients(loss, variables) per training step)", "")
@@ -368,8 +372,7 @@ def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
     after: list[GraphStatement] = []
     after_names: set[str] = set()
     for statement in step.statements:
-        takes_gradients = any(True for _ in _calls_to(statement.node, program, GRADIENTS)) or any(
-            True for _ in _calls_to(statement.node, program, *TRAINABLE_VARIABLES))
+        takes_gradients = bool(calls_in(statement.node, program.resolver, frozenset({GRADIENTS}) | TRAINABLE_VARIABLES))
         if takes_gradients or statement.use.reads & after_names:
             after.append(statement)
             after_names |= statement.use.binds
@@ -377,20 +380,6 @@ def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
         raise Refusal(call, f"the loss {step.loss!r} computed from gradients", "")
     step.after_tape = after
     step.statements = [statement for statement in step.statements if statement not in after]
-
-
-def _calls_to(node: cst.CSTNode, program: SessionProgram, *paths: str):
-    """The calls under ``node`` whose function resolves to one of ``paths`` (normalised)."""
-    resolver = program.resolver
-    found = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            if resolver.call_path(call) in paths:
-                found.append(call)
-
-    node.visit(Collect())
-    return found
 
 
 def _input_path(statement: GraphStatement) -> str:
