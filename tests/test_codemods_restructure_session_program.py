@@ -354,6 +354,29 @@ class TestRestructureSessionProgram(CodemodTest):
                 print(sess.run(y, {x: [1, 2]}))
         """, "'scale'", "rebound after the Session started")
 
+    def test_a_value_rebound_later_in_the_graph_region_is_kept(self) -> None:
+        # TF1 built y from scale = 2.0; a step traced later would read 3.0.
+        self.assertKept("""
+            import tensorflow as tf
+            scale = 2.0
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            y = x * scale
+            scale = 3.0
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(y, {x: [1, 2]}))
+        """, "'scale'", "rebound after that")
+
+    def test_tensor_eval_in_the_session_region_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            w = tf.compat.v1.Variable(1.0)
+            y = x * w
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                print(sess.run(y, {x: [1, 2]}), w.eval())
+        """, "w.eval()")
+
     def test_rmsprop_has_no_exact_keras_optimizer_and_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

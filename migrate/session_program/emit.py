@@ -602,6 +602,17 @@ def _check_trace_time_values(program: SessionProgram, uses: SessionUses) -> None
                     read_by_steps.setdefault(name, statement.node)
     if not read_by_steps:
         return
+    # Rebound later in the graph region itself: TF1 built the tensor from the value before.
+    for step in uses.steps:
+        for statement in step.statements:
+            for later in program.statements:
+                rebound = later.use.binds & statement.use.reads
+                if later.index > statement.index and later.kind in KEPT_KINDS and {
+                        n for n in rebound if program.kinds.get(n) in KEPT_KINDS}:
+                    name = sorted(rebound)[0]
+                    raise Refusal(later.node, f"{name!r}, which the graph read when it was built, is rebound "
+                                  "after that (a tf.function would read the later value when it is traced)",
+                                  "give the new value another name")
     module = program.module
     for node in [*program.session_body, *program.after]:
         rebound = name_use(module.code_for_node(node)).binds & read_by_steps.keys()

@@ -133,6 +133,10 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                           "fetch it with Session.run, or keep this file at the keras level")
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if (node.attr.value in ("eval", "run") and isinstance(node.value, cst.Name)
+                and node.value.value in self.program.kinds and node.value.value not in self.rebound):
+            raise Refusal(node, f"{node.value.value}.{node.attr.value}() (a Session run spelled on the tensor "
+                          "or operation)", "write it as sess.run, or keep this file at the keras level")
         path = self.resolver.path(node)
         if path is not None and (is_tensorflow(path) or is_runtime(path)):
             raise Refusal(node, f"{path.replace('tensorflow', 'tf')} used after the Session started "
