@@ -377,6 +377,18 @@ class TestRestructureSessionProgram(CodemodTest):
                 print(sess.run(y, {x: [1, 2]}), w.eval())
         """, "w.eval()")
 
+    def test_an_object_built_inside_the_computation_is_kept(self) -> None:
+        # A TensorFlow class (here a contrib RNN layer) built in the middle of the computation
+        # would be built again at every trace of a step.
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [5, 2, 3])
+            lstm = tf.contrib.cudnn_rnn.CudnnLSTM(num_layers=1, num_units=4)
+            outputs, _ = lstm(x)
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(outputs, {x: data}))
+        """, "CudnnLSTM(...) built inside the computation")
+
     def test_rmsprop_has_no_exact_keras_optimizer_and_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

@@ -6,7 +6,9 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from migrate.codemods.base import TFCodemod
-from migrate.qualified_names import import_map
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from migrate.qualified_names import import_map, qualified_name
 from migrate.session_program import Refusal
 from migrate.session_program.emit import STATE_TUPLE_DEFINITION, restructure
 from migrate.session_program.regions import split
@@ -17,7 +19,8 @@ from migrate.session_program.tf2_names import rename_to_tf2
 # Where the engine finds what the stage made: the step names and the TF1 weight names.
 PROGRAM_KEY = "tf2_program"
 # What a tf2 program must not mention any more (point 5 of the level's contract).
-FORBIDDEN_PREFIXES = ("tensorflow.compat.v1", "tf2_port.keras_rnn", "tensorflow.Session", "tensorflow.placeholder")
+FORBIDDEN_PREFIXES = ("tensorflow.compat", "tensorflow.contrib", "tf2_port.keras_rnn", "tensorflow.Session",
+                      "tensorflow.placeholder")
 
 
 class RestructureSessionProgramCommand(TFCodemod):
@@ -123,14 +126,36 @@ def _define_state_tuple(module: cst.Module) -> cst.Module:
 
 
 def _check_nothing_of_tf1_left(module: cst.Module) -> None:
-    """The safety net: the output mentions no TF1 API and no keras-level runtime."""
+    """The safety net: the output's code (never its comments or strings) reaches no TF1 API and no
+    keras-level runtime, by what its names were imported as."""
     imports = import_map(module.code)
     if imports is None:
-        return  # rebinding of an import: the analysis already resolved by scope
-    for line_number, line in enumerate(module.code.splitlines(), 1):
-        for bound, path in imports.items():
-            if path.startswith(FORBIDDEN_PREFIXES[1]) and bound in line.split("#")[0] and not line.lstrip().startswith(("import", "from")):
-                raise Refusal(None, f"the output still uses {bound} (line {line_number} of the output)")
-        text = line.split("#")[0]
-        if ".compat.v1" in text and not text.lstrip().startswith(("import ", "from ")):
-            raise Refusal(None, f"the output still uses tf.compat.v1 (line {line_number} of the output: {text.strip()})")
+        return  # an import name rebound: the analysis already resolved every name by scope
+    wrapper = MetadataWrapper(module)
+    positions = wrapper.resolve(PositionProvider)
+
+    class Find(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False  # imports the output no longer uses are removed after this stage
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            return self._check(node)
+
+        def visit_Name(self, node: cst.Name) -> bool:
+            return self._check(node)
+
+        def _check(self, node) -> bool:
+            path = qualified_name(node, imports)
+            if path is None:
+                return True
+            if path.startswith(FORBIDDEN_PREFIXES):
+                line = positions[node].start.line
+                shown = path.replace("tensorflow", "tf").replace("tf2_port.keras_rnn", "keras_rnn")
+                raise Refusal(None, f"the output would still use {shown} (line {line} of the output): "
+                              "no TensorFlow 2 form for it yet")
+            return False
+
+    wrapper.module.visit(Find())

@@ -354,6 +354,7 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
     if tf_like:
         statement.kind = "computation"
         _refuse_state_inside(node, resolver, "a statement that both computes and creates variables or layers")
+        _refuse_objects_built_per_step(node, resolver)
     return statement
 
 
@@ -364,6 +365,24 @@ def _only_keras_constructors(node: cst.BaseStatement, resolver: Resolver, paths:
     called = {resolver.call_path(call) for call in calls_in(node, resolver)} - {None}
     return bool(called) and all(is_keras(path) or path in RUNTIME_WRAPPERS for path in called) and all(
         is_keras(path) or path in RUNTIME_WRAPPERS or is_tensorflow(path) for path in paths)
+
+
+# TensorFlow classes a computation may build per step: values, not objects that own variables.
+VALUE_CLASSES = frozenset({"tensorflow.TensorShape", "tensorflow.TensorSpec", "tensorflow.IndexedSlices",
+                           "tensorflow.SparseTensor", "tensorflow.RaggedTensor", "tensorflow.GradientTape",
+                           "tensorflow.DType", "tensorflow.Dimension"})
+
+
+def _refuse_objects_built_per_step(node: cst.CSTNode, resolver: Resolver) -> None:
+    """A TensorFlow class instantiated in the computation (a contrib layer, an RNN object) would be
+    built anew at every trace of a step, and might own variables: never moved into a step."""
+    for call in calls_in(node, resolver):
+        path = resolver.call_path(call)
+        if path and path.startswith("tensorflow.") and path.rsplit(".", 1)[1][:1].isupper() \
+                and path not in VALUE_CLASSES:
+            raise Refusal(call, f"{path.replace('tensorflow', 'tf')}(...) built inside the computation (an object "
+                          "that may own variables, which a tf.function step would build at every trace)",
+                          "build it once, before the graph computes with it")
 
 
 def _refuse_state_inside(node: cst.CSTNode, resolver: Resolver, construct: str) -> None:
