@@ -104,3 +104,18 @@ def test_dense_gradients_are_what_tf1s_adam_did_with_repeated_rows() -> None:
     np.testing.assert_allclose(_adam_after_one_step(dense=True), tf1, atol=1e-6)
     # Keras' own sparse update squares each repeated row on its own: visibly another step.
     assert np.max(np.abs(_adam_after_one_step(dense=False) - tf1)) > 1e-3
+
+
+def test_v1_softmax_cross_entropy_becomes_tf2s_of_stopped_labels() -> None:
+    head = "import tensorflow as tf\n"
+    assert _renamed(head + "c = tf.compat.v1.nn.softmax_cross_entropy_with_logits(logits=z, labels=y)\n") == (
+        head + "c = tf.nn.softmax_cross_entropy_with_logits(logits=z, labels=tf.stop_gradient(y))\n")
+    # Same values, and like v1 no gradient into the labels (TF2's own would give one).
+    labels = tf.Variable(tf.nn.softmax(tf.constant(RNG.normal(size=(4, 5)).astype(np.float32))))
+    with tf.GradientTape(persistent=True) as tape:
+        v1 = tf.compat.v1.nn.softmax_cross_entropy_with_logits(labels=labels, logits=X)
+        tf2 = tf.nn.softmax_cross_entropy_with_logits(labels=tf.stop_gradient(labels), logits=X)
+        plain = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=X)
+    np.testing.assert_array_equal(v1.numpy(), tf2.numpy())
+    assert tape.gradient(v1, labels) is None and tape.gradient(tf2, labels) is None
+    assert tape.gradient(plain, labels) is not None

@@ -66,6 +66,8 @@ class _Renames(cst.CSTTransformer):
         path = qualified_name(original.func, self.imports) if isinstance(original.func, (cst.Name, cst.Attribute)) else None
         if path is None or not path.startswith(V1):
             return updated
+        if path[len(V1):] == "nn.softmax_cross_entropy_with_logits":
+            return self._softmax_cross_entropy_v1(original, updated)
         rule = CALL_RENAMES.get(path[len(V1):])
         if rule is None or not _fits(original, rule, self.variables):
             return updated
@@ -79,6 +81,21 @@ class _Renames(cst.CSTTransformer):
         if target is None:
             return updated
         return cst.parse_expression(f"{self.tensorflow_name}.{target}")
+
+
+    def _softmax_cross_entropy_v1(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """v1 ``softmax_cross_entropy_with_logits(labels=, logits=)`` never backpropagated into its
+        labels; TF2's does: the same function of ``tf.stop_gradient(labels)`` (as tf_upgrade_v2
+        writes it). Only keyword calls (v1 refused positional ones) with the default axis."""
+        arguments = {a.keyword.value: a for a in updated.args if a.keyword is not None}
+        if len(arguments) != len(updated.args) or not {"labels", "logits"} <= set(arguments) \
+                or set(arguments) - {"labels", "logits", "name"}:
+            return updated
+        labels = arguments["labels"]
+        stopped = cst.Call(func=cst.parse_expression(f"{self.tensorflow_name}.stop_gradient"), args=[cst.Arg(labels.value)])
+        args = [a.with_changes(value=stopped) if a is labels else a for a in updated.args]
+        return updated.with_changes(
+            func=cst.parse_expression(f"{self.tensorflow_name}.nn.softmax_cross_entropy_with_logits"), args=args)
 
 
 def _fits(call: cst.Call, rule: CallRename, variables: frozenset[str]) -> bool:
