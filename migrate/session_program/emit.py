@@ -205,7 +205,7 @@ def _statement_into(body, statement, replacements, code, weights, variable_count
         body.append(_with_leading(statement.node, cst.parse_statement(f"tf.random.set_seed({seed})\n")))
     elif kind == "input" and next(iter(statement.use.binds)) in native.program.settings:
         body.append(_setting_variable(statement, code))
-    elif kind == "layer":
+    elif kind in ("layer", "factory"):
         body.append(native.layer_statement(statement))
     elif kind in KEPT_KINDS:
         body.append(statement.node)

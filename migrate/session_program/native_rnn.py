@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from migrate.session_program import Refusal
-from migrate.session_program.regions import GraphStatement, SessionProgram
+from migrate.session_program.regions import GraphStatement, SessionProgram, factory_return
 from migrate.session_program.resolve import Resolver, calls_in
 
 LSTM_CELLS = frozenset({"keras.layers.LSTMCell"})
@@ -39,6 +39,9 @@ DROPOUT_PARAMETERS = ("cell", "input_keep_prob", "output_keep_prob", "state_keep
 STATIC_RNN = "tf2_port.keras_rnn.static_rnn"
 DYNAMIC_RNN = "tf2_port.keras_rnn.dynamic_rnn"
 STATE_TUPLE = "tf2_port.keras_rnn.LSTMStateTuple"
+BIDIRECTIONAL = "tf2_port.keras_rnn.bidirectional_dynamic_rnn"
+BIDIRECTIONAL_PARAMETERS = ("cell_fw", "cell_bw", "inputs", "sequence_length", "initial_state_fw", "initial_state_bw",
+                            "dtype", "parallel_iterations", "swap_memory", "time_major", "scope")
 ZERO_STATE = "tf2_port.keras_rnn.zero_state"
 DENSE = "tf2_port.keras_rnn.dense"
 # TF1 tf.layers.dense parameters (after inputs), and those Keras' Dense takes as they are.
@@ -72,6 +75,7 @@ class RnnLayer:
     after: GraphStatement
     masked: bool
     scope: str  # the TF1 variable scope of the cell's weights (checkpoint names)
+    go_backwards: bool = False
 
 
 class NativeRnn:
@@ -81,7 +85,7 @@ class NativeRnn:
         self.program = program
         self.resolver = resolver
         self.fresh_name = fresh_name
-        self.layers: dict[int, RnnLayer] = {}  # id of the driver statement -> its layer
+        self.layers: dict = {}  # (id of the driver statement, direction) -> its layer
         self.dense_layers: dict[int, DenseLayer] = {}  # id of the dense statement -> its layer
         self._dense_names: dict[str, int] = {}
         self.uses_state_tuple = False
@@ -109,6 +113,8 @@ class NativeRnn:
         path = self.resolver.call_path(call) if isinstance(call, cst.Call) else None
         if path == DENSE and len(small.targets) == 1:
             return [self._dense(statement, small.targets[0].target, call, replaced.leading_lines)]
+        if path == BIDIRECTIONAL and len(small.targets) == 1:
+            return self._bidirectional(statement, small.targets[0].target, call, replaced.leading_lines)
         if path not in (STATIC_RNN, DYNAMIC_RNN):
             _refuse_other_drivers(replaced, node, self.resolver)
             return [replaced]
@@ -147,7 +153,7 @@ class NativeRnn:
         if isinstance(initial_state, cst.Name) and initial_state.value == "None":
             initial_state = None
         layer_name = self.fresh_name(f"{cell.value}_rnn")
-        self.layers[id(statement)] = RnnLayer(layer_name, cell.value, builder, sequence_length is not None, scope)
+        self.layers[(id(statement), "")] = RnnLayer(layer_name, cell.value, builder, sequence_length is not None, scope)
 
         outputs_name = self.fresh_name("rnn_outputs")
         state_name = self.fresh_name("keras_state")
@@ -186,6 +192,62 @@ class NativeRnn:
             lines.append(f"{second} = {final_state}")
         else:
             lines.append(f"{code(target)} = ({outputs.split('  #')[0]}, {final_state.split('  #')[0]})")
+        statements = [cst.parse_statement(line + "\n") for line in lines]
+        statements[0] = statements[0].with_changes(leading_lines=leading_lines)
+        return statements
+
+    def _bidirectional(self, statement: GraphStatement, target: cst.BaseAssignTargetExpression, call: cst.Call,
+                       leading_lines) -> list[cst.BaseStatement]:
+        """``(out_fw, out_bw), (st_fw, st_bw) = bidirectional_dynamic_rnn(cell_fw, cell_bw, x, ...)``:
+        a forward RNN and a ``go_backwards`` RNN over the same mask (what keras.layers.Bidirectional
+        runs, with the script's own cells); the backward outputs put back in time order. With a
+        mask the backward pass starts at each row's last valid step, as TF1's reverse_sequence did."""
+        arguments = _bind(call, BIDIRECTIONAL_PARAMETERS)
+        code = self.program.module.code_for_node
+        scope = "bidirectional_rnn"
+        if "scope" in arguments:
+            if not isinstance(arguments["scope"], cst.SimpleString):
+                raise Refusal(arguments["scope"], "an RNN driver scope that is not a string literal", "")
+            scope = arguments["scope"].evaluated_value
+        scope = statement.variable_scope + scope
+        time_major = arguments.get("time_major")
+        if time_major is not None and not (isinstance(time_major, cst.Name) and time_major.value == "False"):
+            raise Refusal(time_major, "bidirectional_dynamic_rnn(time_major=...)", "")
+        sequence_length = arguments.get("sequence_length")
+        if isinstance(sequence_length, cst.Name) and sequence_length.value == "None":
+            sequence_length = None
+        inputs = code(arguments["inputs"])
+        lines = []
+        if sequence_length is not None:
+            mask = self.fresh_name("mask")
+            lines.append(f"{mask} = tf.sequence_mask({code(sequence_length)}, maxlen=tf.shape({inputs})[1])")
+        results = []
+        for direction in ("fw", "bw"):
+            cell = arguments.get(f"cell_{direction}")
+            if not isinstance(cell, cst.Name):
+                raise Refusal(call, "a bidirectional driver whose cells are not names bound at module level", "")
+            if cell.value in self._cells_driven and self._cells_driven[cell.value] is not call:
+                raise Refusal(call, f"the cell {cell.value!r} run by two drivers (weights shared by variable scope)",
+                              "the tf2 level does not restructure shared cells yet")
+            self._cells_driven[cell.value] = call
+            family, builder = self._family(cell.value, call)
+            layer_name = self.fresh_name(f"{cell.value}_{direction}_rnn")
+            self.layers[(id(statement), direction)] = RnnLayer(
+                layer_name, cell.value, builder, sequence_length is not None, f"{scope}/{direction}",
+                go_backwards=direction == "bw")
+            outputs_name, state_name = self.fresh_name(f"{direction}_outputs"), self.fresh_name(f"{direction}_state")
+            call_arguments = [inputs] + ([f"mask={mask}"] if sequence_length is not None else [])
+            initial = arguments.get(f"initial_state_{direction}")
+            if initial is not None and not (isinstance(initial, cst.Name) and initial.value == "None"):
+                call_arguments.append("initial_state=" + _to_keras(family, code(initial)))
+            lines.append(f"{outputs_name}, *{state_name} = {layer_name}({', '.join(call_arguments)})")
+            if direction == "bw":
+                lines.append(f"{outputs_name} = tf.reverse({outputs_name}, [1])  # back in time order, as TF1 gave them")
+            if family in ("lstm_stack", "lstm"):
+                self.uses_state_tuple = True
+            results.append((outputs_name, _to_tf1(family, state_name).split("  #")[0]))
+        (fw_out, fw_state), (bw_out, bw_state) = results
+        lines.append(f"{code(target)} = ({fw_out}, {bw_out}), ({fw_state}, {bw_state})")
         statements = [cst.parse_statement(line + "\n") for line in lines]
         statements[0] = statements[0].with_changes(leading_lines=leading_lines)
         return statements
@@ -267,6 +329,10 @@ class NativeRnn:
         if isinstance(expression, cst.Name):
             binding = self._binding(expression.value, before)
             return self._cell_kind(binding.node.body[0].value, binding.index) if binding is not None else "?"
+        if isinstance(expression, cst.Call) and isinstance(expression.func, cst.Name):
+            factory = self._factory(expression.func.value)
+            if factory is not None:
+                return self._cell_kind(factory, before)
         path = self.resolver.call_path(expression)
         if path in LSTM_CELLS:
             return "lstm"
@@ -310,6 +376,13 @@ class NativeRnn:
                 and isinstance(call.func.value, cst.Name) and call.func.value.value == name and len(call.args) == 1):
             return None
         return call.args[0].value
+
+    def _factory(self, name: str) -> cst.BaseExpression | None:
+        """What the cell factory ``name`` (a module-level or block-level def) returns, or None."""
+        for node in [*self.program.module.body, *self.program.block]:
+            if isinstance(node, cst.FunctionDef) and node.name.value == name:
+                return factory_return(node, self.resolver)
+        return None
 
     def _binding(self, name: str, before: int) -> GraphStatement | None:
         """The last one-target assignment of ``name`` before statement ``before`` (None if it was
@@ -401,7 +474,7 @@ class _StateTupleNames(cst.CSTTransformer):
 
 def _refuse_other_drivers(node: cst.CSTNode, original: cst.CSTNode, resolver: Resolver) -> None:
     for child in calls_in(original, resolver):
-        if resolver.call_path(child) in (STATIC_RNN, DYNAMIC_RNN, DENSE):
+        if resolver.call_path(child) in (STATIC_RNN, DYNAMIC_RNN, DENSE, BIDIRECTIONAL):
             raise Refusal(child, "an RNN driver or dense call that is not the whole right-hand side of an "
                           "assignment", "assign its result to names first")
 
@@ -463,6 +536,7 @@ def _to_tf1(family: str, state: str) -> str:
 
 def rnn_layer_statement(layer: RnnLayer) -> cst.BaseStatement:
     masked = ", zero_output_for_mask=True" if layer.masked else ""
+    masked += ", go_backwards=True" if layer.go_backwards else ""
     comment = "  # TF1: outputs past a sequence's length are zeros" if layer.masked else ""
     return cst.parse_statement(
         f"{layer.name} = keras.layers.RNN({layer.cell}, return_sequences=True, return_state=True{masked}){comment}\n")

@@ -61,10 +61,10 @@ NOT_YET = {
 NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn.dynamic_rnn",
                             "tf2_port.keras_rnn.LSTMStateTuple", "tf2_port.keras_rnn.zero_state",
                             "tf2_port.keras_rnn.dense", "tf2_port.keras_rnn.DropoutWrapper",
-                            "tf2_port.keras_rnn.ResidualWrapper"})
+                            "tf2_port.keras_rnn.ResidualWrapper", "tf2_port.keras_rnn.bidirectional_dynamic_rnn"})
 # The keras level's cell wrappers: built once, like Keras layers.
 RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper"})
-KEPT_KINDS = frozenset({"host", "variable", "layer", "optimizer", "graph_function", "seed"})
+KEPT_KINDS = frozenset({"host", "variable", "layer", "optimizer", "graph_function", "seed", "factory"})
 MOVED_KINDS = frozenset({"input", "computation", "train"})
 
 
@@ -149,9 +149,11 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
     """Split ``module`` into its graph and session regions, or raise :class:`Refusal`."""
     owner, block, session_index, session_name, session_body = _find_session(module, resolver)
     statements = []
+    factories = {node.name.value for node in module.body
+                 if isinstance(node, cst.FunctionDef) and factory_return(node, resolver) is not None}
     for index, (node, variable_scope, name_scope, initializer) in enumerate(
             _without_scopes(block[:session_index], resolver)):
-        statement = _classify(module, node, index, resolver)
+        statement = _classify(module, node, index, resolver, frozenset(factories))
         statement.variable_scope, statement.name_scope = variable_scope, name_scope
         statement.scope_initializer = initializer
         statements.append(statement)
@@ -292,7 +294,8 @@ def _small(node: cst.BaseStatement) -> cst.BaseSmallStatement | None:
     return None
 
 
-def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver: Resolver) -> GraphStatement:
+def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver: Resolver,
+              factories: frozenset[str] = frozenset()) -> GraphStatement:
     use = name_use(module.code_for_node(node))
     if isinstance(_small(node), (cst.Import, cst.ImportFrom)):
         return GraphStatement(node, index, "host", use)
@@ -312,10 +315,18 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
     tf_like = any(is_tensorflow(p) or is_runtime(p) for p in paths)
     if isinstance(small, (cst.Import, cst.ImportFrom)):
         return statement
+    if isinstance(node, cst.FunctionDef) and factory_return(node, resolver) is not None:
+        statement.kind = "factory"  # builds cells and returns them: called where cells are built
+        return statement
     if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
         if tf_like:
             statement.kind = "graph_function"
             _refuse_state_inside(node, resolver, "a function that creates variables or layers")
+        return statement
+    if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+            and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Name)
+            and small.value.func.value in factories):
+        statement.kind, statement.call = "layer", small.value
         return statement
     if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
         path = resolver.call_path(small.value)
@@ -356,6 +367,32 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
         _refuse_state_inside(node, resolver, "a statement that both computes and creates variables or layers")
         _refuse_objects_built_per_step(node, resolver)
     return statement
+
+
+# Builtins a cell factory may call besides Keras constructors (``for _ in range(n)``).
+PURE_BUILTINS = frozenset({"range", "len", "int", "float", "list", "tuple", "min", "max"})
+
+
+def factory_return(node: cst.FunctionDef, resolver: Resolver) -> cst.BaseExpression | None:
+    """The returned expression of a cell factory (``def make_cell(): return keras.layers.LSTMCell(n)``):
+    a body of one ``return`` (after a docstring) whose calls are Keras constructors or the keras
+    level's cell wrappers; else None."""
+    body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
+            and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+        return None
+    returned = body[0].body[0]
+    if not isinstance(returned, cst.Return) or returned.value is None or node.decorators:
+        return None
+    calls = calls_in(returned.value, resolver)
+    called = {resolver.call_path(call) for call in calls} - {None}
+    others = [call for call in calls if resolver.call_path(call) is None
+              and not (isinstance(call.func, cst.Name) and call.func.value in PURE_BUILTINS)]
+    if not called or others or not all(is_keras(path) or path in RUNTIME_WRAPPERS for path in called):
+        return None
+    return returned.value
 
 
 def _only_keras_constructors(node: cst.BaseStatement, resolver: Resolver, paths: frozenset[str]) -> bool:

@@ -343,7 +343,8 @@ def _slice(program: SessionProgram, step: Step) -> None:
 
 
 # The keras-level drivers: a step that calls one runs its cell (and the cell's dropout).
-DRIVERS = frozenset({"tf2_port.keras_rnn.dynamic_rnn", "tf2_port.keras_rnn.static_rnn"})
+DRIVERS = frozenset({"tf2_port.keras_rnn.dynamic_rnn", "tf2_port.keras_rnn.static_rnn",
+                     "tf2_port.keras_rnn.bidirectional_dynamic_rnn"})
 
 
 def _built_from(program: SessionProgram, setting: str) -> set[str]:
