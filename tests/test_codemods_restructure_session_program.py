@@ -249,6 +249,52 @@ class TestRestructureSessionProgram(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_bidirectional_driver_over_cells_from_a_factory(self) -> None:
+        before = """
+            import tensorflow as tf
+            import keras
+            from tf2_port import keras_rnn
+            x = tf.compat.v1.placeholder(tf.float32, [2, 5, 3])
+            n = tf.compat.v1.placeholder(tf.int32, [2])
+            def make_cell():
+                return keras.layers.GRUCell(4, reset_after=False)
+            fw = make_cell()
+            bw = make_cell()
+            (out_fw, out_bw), (st_fw, st_bw) = keras_rnn.bidirectional_dynamic_rnn(fw, bw, x, sequence_length=n, dtype=tf.float32)
+            both = tf.concat([out_fw, out_bw], axis=-1)
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(both, {x: data, n: lengths}))
+        """
+        after = """
+            import tensorflow as tf
+            import keras
+            def make_cell():
+                return keras.layers.GRUCell(4, reset_after=False)
+            fw = make_cell()
+            fw_fw_rnn = keras.layers.RNN(fw, return_sequences=True, return_state=True, zero_output_for_mask=True)  # TF1: outputs past a sequence's length are zeros
+            bw = make_cell()
+            bw_bw_rnn = keras.layers.RNN(bw, return_sequences=True, return_state=True, zero_output_for_mask=True, go_backwards=True)  # TF1: outputs past a sequence's length are zeros
+        """ + NUMPY_VALUES.replace("\n", "\n            ") + """
+
+            # The Session.run that fetched both
+            @tf.function(input_signature=[
+                tf.TensorSpec([2, 5, 3], tf.float32),  # x
+                tf.TensorSpec([2], tf.int32),  # n
+            ])
+            def run_both(x, n):
+                mask = tf.sequence_mask(n, maxlen=tf.shape(x)[1])
+                fw_outputs, *fw_state = fw_fw_rnn(x, mask=mask)
+                bw_outputs, *bw_state = bw_bw_rnn(x, mask=mask)
+                bw_outputs = tf.reverse(bw_outputs, [1])  # back in time order, as TF1 gave them
+                (out_fw, out_bw), (st_fw, st_bw) = (fw_outputs, bw_outputs), (fw_state[0], bw_state[0])
+                both = tf.concat([out_fw, out_bw], axis=-1)
+                return both
+
+
+            print(numpy_values(run_both(data, lengths)))
+        """
+        self.assertCodemod(before, after)
+
     def assertKept(self, before: str, *expected_in_finding: str) -> None:
         """The file comes back unchanged with one TFM601 finding containing each text."""
         context = CodemodContext()
