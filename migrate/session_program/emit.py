@@ -426,7 +426,8 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
             # tf.gradients(loss, xs) -> tape.gradient(loss, xs); tf.trainable_variables() -> the
             # trainable variables the tape saw the loss read (the others had no gradient in TF1).
             what = f"{optimizer}.apply_gradients of the gradients of {step.loss}, as the script computed them"
-            rewriter = _TapeGradients(program.resolver, tape)
+            receiver = step.train.call.func.value
+            rewriter = _TapeGradients(program.resolver, tape, receiver.value if isinstance(receiver, cst.Name) else "")
             for statement in step.after_tape:
                 tail += [node.visit(rewriter) for node in native.statements_for(statement)]
             tail = _tidy_block(tail)
@@ -482,11 +483,20 @@ class _TapeGradients(cst.CSTTransformer):
     """After the tape: ``tf.gradients(loss, xs)`` -> ``tape.gradient(loss, xs)``,
     ``tf.compat.v1.trainable_variables()`` -> ``tape.watched_variables()``."""
 
-    def __init__(self, resolver: Resolver, tape: str) -> None:
+    def __init__(self, resolver: Resolver, tape: str, optimizer: str) -> None:
         self.resolver = resolver
         self.tape = tape
+        self.optimizer = optimizer
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if (isinstance(original.func, cst.Attribute) and original.func.attr.value == "compute_gradients"
+                and isinstance(original.func.value, cst.Name) and original.func.value.value == self.optimizer):
+            if len(original.args) != 1 or original.args[0].keyword not in (None,) and original.args[0].keyword.value != "loss":
+                raise Refusal(original, "compute_gradients with var_list or other arguments", "")
+            loss = cst.Module([]).code_for_node(updated.args[0].value)
+            # TF1's (gradient, variable) pairs over the trainable variables (the unread ones had None).
+            return cst.parse_expression(f"list(zip({self.tape}.gradient({loss}, {self.tape}.watched_variables()), "
+                                        f"{self.tape}.watched_variables()))")
         path = self.resolver.call_path(original)
         if path == GRADIENTS:
             extra = [a for a in original.args[2:] if a.keyword is None or a.keyword.value not in ("name", "gate_gradients",

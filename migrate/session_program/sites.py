@@ -226,6 +226,15 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                       "fetch names bound in the graph region")
 
 
+def _compute_gradients_calls(node: cst.CSTNode, optimizer: cst.BaseExpression, program: SessionProgram) -> list[cst.Call]:
+    """``optimizer.compute_gradients(loss)`` calls under ``node`` (of the step's own optimizer)."""
+    if not isinstance(optimizer, cst.Name):
+        return []
+    return [call for call in calls_in(node, program.resolver)
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "compute_gradients"
+            and isinstance(call.func.value, cst.Name) and call.func.value.value == optimizer.value]
+
+
 def _initializer_op_run(small, resolver: Resolver, program: SessionProgram) -> bool:
     """``init_op.run()`` / ``tf.compat.v1.global_variables_initializer().run()`` as a statement."""
     if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
@@ -365,8 +374,10 @@ def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
     """``apply_gradients(zip(tf.gradients(loss, tvars) ...))``: the statements that compute the loss
     run under the tape; those that take gradients (and everything computed from them, such as
     clipping) run after it."""
+    optimizer = step.train.call.func.value
     gradient_calls = [(statement, call) for statement in step.statements
-                      for call in calls_in(statement.node, program.resolver, frozenset({GRADIENTS}))]
+                      for call in [*calls_in(statement.node, program.resolver, frozenset({GRADIENTS})),
+                                   *_compute_gradients_calls(statement.node, optimizer, program)]]
     if len(gradient_calls) != 1:
         raise Refusal(step.train.call, f"apply_gradients of gradients taken {len(gradient_calls)} times "
                       "(the tf2 level maps one tf.gradients(loss, variables) per training step)", "")
@@ -377,7 +388,8 @@ def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
     after: list[GraphStatement] = []
     after_names: set[str] = set()
     for statement in step.statements:
-        takes_gradients = bool(calls_in(statement.node, program.resolver, frozenset({GRADIENTS}) | TRAINABLE_VARIABLES))
+        takes_gradients = bool(calls_in(statement.node, program.resolver, frozenset({GRADIENTS}) | TRAINABLE_VARIABLES)
+                               or _compute_gradients_calls(statement.node, optimizer, program))
         if takes_gradients or statement.use.reads & after_names:
             after.append(statement)
             after_names |= statement.use.binds
