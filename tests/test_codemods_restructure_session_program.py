@@ -496,3 +496,22 @@ def test_the_stage_reports_its_steps_and_the_tf1_name_of_every_weight() -> None:
         "Variable": "w", "Variable_1": "w2", "lm/table": "table", "lm/bias": "bias",
         "lm/rnn": "cell_rnn.cell", "lm/out": "lm_out_layer",
     }
+
+
+def test_variables_in_a_dict_literal_keep_their_order_and_names() -> None:
+    from migrate.codemods.restructure_session_program import PROGRAM_KEY
+
+    source = dedent("""
+        import tensorflow as tf
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3])
+        weights = {"hidden": tf.compat.v1.Variable(tf.ones([3, 4])), "out": tf.compat.v1.Variable(tf.ones([4, 1]))}
+        biases = [tf.compat.v1.Variable(tf.zeros([4]), name="b"), tf.compat.v1.Variable(tf.zeros([1]), name="b")]
+        y = tf.matmul(tf.matmul(x, weights["hidden"]) + biases[0], weights["out"]) + biases[1]
+        with tf.compat.v1.Session() as sess:
+            print(sess.run(y, {x: data}))
+    """)
+    context = CodemodContext()
+    output = RestructureSessionProgramCommand(context).transform_module(cst.parse_module(source)).code
+    assert 'weights = {"hidden": tf.Variable(tf.ones([3, 4])), "out": tf.Variable(tf.ones([4, 1]))}' in output
+    assert dict(context.scratch[PROGRAM_KEY]["weights"]) == {
+        "Variable": 'weights["hidden"]', "Variable_1": 'weights["out"]', "b": "biases[0]", "b_1": "biases[1]"}

@@ -200,6 +200,8 @@ def _statement_into(body, statement, replacements, code, weights, variable_count
         else:
             body.append(_variable_statement(statement.node, statement.call, code))
             weights.append((_tf1_variable_name(statement.call, variable_counts, statement.name_scope), target))
+    elif kind == "variables":
+        body.append(_variable_literal_statement(statement, code, weights, variable_counts))
     elif kind == "seed":
         seed = ", ".join(code(argument) for argument in statement.call.args)
         body.append(_with_leading(statement.node, cst.parse_statement(f"tf.random.set_seed({seed})\n")))
@@ -293,6 +295,25 @@ def _variable_statement(node: cst.SimpleStatementLine, call: cst.Call, code) -> 
     new_call = call.with_changes(func=cst.parse_expression("tf.Variable"))
     small = node.body[0].with_changes(value=new_call)
     return node.with_changes(body=[small])
+
+
+def _variable_literal_statement(statement, code, weights, variable_counts) -> cst.BaseStatement:
+    """``weights = {"out": tf.compat.v1.Variable(...)}``: each call a ``tf.Variable``, each TF1 name
+    (in the literal's order, which was TF1's creation order) recorded under ``weights["out"]``."""
+    small = statement.node.body[0]
+    target = small.targets[0].target.value
+    value = small.value
+    if isinstance(value, cst.Dict):
+        entries = [(f"{target}[{code(element.key)}]", element) for element in value.elements]
+    else:
+        entries = [(f"{target}[{index}]", element) for index, element in enumerate(value.elements)]
+    new_elements = []
+    for expression, element in entries:
+        call = element.value
+        weights.append((_tf1_variable_name(call, variable_counts, statement.name_scope), expression))
+        new_call = _variable_statement(cst.SimpleStatementLine([cst.Expr(call)]), call, code).body[0].value
+        new_elements.append(element.with_changes(value=new_call))
+    return statement.node.with_changes(body=[small.with_changes(value=value.with_changes(elements=new_elements))])
 
 
 def _get_variable_statement(statement, code, resolver: Resolver) -> tuple[cst.BaseStatement, str]:

@@ -53,8 +53,9 @@ def built_feeds(program, blocks: list[list[cst.BaseStatement]]) -> dict[int, Bui
             call = _run_fed_by(following[0], name, program.session_name)
             if call is None:
                 continue
-            # The dict's name appears in these statements only: bound, extended (twice), fed.
-            if occurrences.get(name, 0) != (4 if len(used) == 2 else 2):
+            # The dict's name appears in these statements only: bound, extended in the loop, fed.
+            loop_mentions = _name_counts([used[1]]).get(name, 0) if len(used) == 2 else 0
+            if occurrences.get(name, 0) != 2 + loop_mentions:
                 continue
             found[id(call)] = BuiltFeed(literal.with_changes(elements=elements), used)
     return found
@@ -91,14 +92,21 @@ def _state_loop(loop: cst.For, feed: str, program) -> tuple[str, cst.BaseExpress
     if state not in program.fed_states or loop.orelse is not None:
         return None
     target = loop.target
-    if not (isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(target.elements[0].value, cst.Name)
-            and isinstance(target.elements[1].value, cst.Tuple) and len(target.elements[1].value.elements) == 2):
+    if not (isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(target.elements[0].value, cst.Name)):
         return None
     index = target.elements[0].value.value
+    body = list(loop.body.body) if isinstance(loop.body, cst.IndentedBlock) else []
+    if isinstance(target.elements[1].value, cst.Name):
+        # One tensor per layer (GRU, simple cells): ``for i, s in enumerate(S): feed[s] = E[i]``.
+        if len(body) != 1:
+            return None
+        source = _fed_item(body[0], feed, target.elements[1].value.value, index)
+        return (state, source) if source is not None else None
+    if not (isinstance(target.elements[1].value, cst.Tuple) and len(target.elements[1].value.elements) == 2):
+        return None
     parts = [element.value for element in target.elements[1].value.elements]
     if not all(isinstance(part, cst.Name) for part in parts):
         return None
-    body = list(loop.body.body) if isinstance(loop.body, cst.IndentedBlock) else []
     if len(body) != 2:
         return None
     source = None
@@ -127,6 +135,25 @@ def _fed_field(statement: cst.BaseStatement, feed: str, key: str, index: str, fi
             and isinstance(subscript.slice[0].slice.value, cst.Name) and subscript.slice[0].slice.value.value == index):
         return None
     return subscript.value
+
+
+def _fed_item(statement: cst.BaseStatement, feed: str, key: str, index: str) -> cst.BaseExpression | None:
+    """``feed[key] = E[index]`` -> E."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Assign) and len(statement.body[0].targets) == 1):
+        return None
+    target, value = statement.body[0].targets[0].target, statement.body[0].value
+    if not (_subscript_of(target, feed, key) and isinstance(value, cst.Subscript)
+            and isinstance(value.value, cst.Name) and _subscript_of(value, value.value.value, index)):
+        return None
+    return value.value
+
+
+def _subscript_of(node: cst.BaseExpression, name: str, key: str) -> bool:
+    """Whether ``node`` is ``name[key]`` (both plain names)."""
+    return (isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and node.value.value == name
+            and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
+            and isinstance(node.slice[0].slice.value, cst.Name) and node.slice[0].slice.value.value == key)
 
 
 def _run_fed_by(statement: cst.BaseStatement, feed: str, session: str) -> cst.Call | None:

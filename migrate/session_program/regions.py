@@ -64,7 +64,7 @@ NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn
                             "tf2_port.keras_rnn.ResidualWrapper", "tf2_port.keras_rnn.bidirectional_dynamic_rnn"})
 # The keras level's cell wrappers: built once, like Keras layers.
 RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper"})
-KEPT_KINDS = frozenset({"host", "variable", "layer", "optimizer", "graph_function", "seed", "factory"})
+KEPT_KINDS = frozenset({"host", "variable", "variables", "layer", "optimizer", "graph_function", "seed", "factory"})
 MOVED_KINDS = frozenset({"input", "computation", "train"})
 
 
@@ -346,6 +346,14 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
         if path in VARIABLES and target_is_name:
             statement.kind, statement.call = "variable", call
             return statement
+    if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+            and _variable_literal(small.value, resolver)):
+        statement.kind = "variables"  # {"out": tf.Variable(...), ...}: created once, in order
+        return statement
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Call):
+        call = small.value
+        path = resolver.call_path(call)
+        target_is_name = isinstance(small.targets[0].target, cst.Name)
         if path in INITIALIZERS:
             statement.kind, statement.call = "init", call
             return statement
@@ -371,6 +379,22 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
 
 # Builtins a cell factory may call besides Keras constructors (``for _ in range(n)``).
 PURE_BUILTINS = frozenset({"range", "len", "int", "float", "list", "tuple", "min", "max"})
+
+
+def _variable_literal(value: cst.BaseExpression, resolver: Resolver) -> bool:
+    """A dict / list / tuple literal whose every value is a ``tf.Variable(...)`` call."""
+    if isinstance(value, cst.Dict):
+        items = [element.value for element in value.elements if isinstance(element, cst.DictElement)]
+        if len(items) != len(value.elements):
+            return False
+    elif isinstance(value, (cst.List, cst.Tuple)):
+        items = [element.value for element in value.elements if isinstance(element, cst.Element)]
+        if len(items) != len(value.elements):
+            return False
+    else:
+        return False
+    return bool(items) and all(isinstance(item, cst.Call) and resolver.call_path(item) == "tensorflow.Variable"
+                               for item in items)
 
 
 def factory_return(node: cst.FunctionDef, resolver: Resolver) -> cst.BaseExpression | None:
