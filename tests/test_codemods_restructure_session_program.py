@@ -379,6 +379,31 @@ class TestRestructureSessionProgram(CodemodTest):
                 print(sess.run(z, {y: [1, 2]}))
         """, "feeding 'y', which is not a placeholder")
 
+    def test_a_build_time_print_of_a_tensor_goes_into_the_step_that_computes_it(self) -> None:
+        before = """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            y = x * 2.0
+            print(y)  # the shape, while the graph is built
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(y, {x: [1, 2]}))
+        """
+        after = """
+            import tensorflow as tf
+        """ + NUMPY_VALUES.replace("\n", "\n            ") + """
+
+            # The Session.run that fetched y
+            @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+            def run_y(x):
+                y = x * 2.0
+                print(y)  # the shape, while the graph is built
+                return y
+
+
+            print(numpy_values(run_y([1, 2])))
+        """
+        self.assertCodemod(before, after)
+
     def test_tensor_used_outside_session_run_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

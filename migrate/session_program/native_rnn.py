@@ -43,6 +43,9 @@ BIDIRECTIONAL = "tf2_port.keras_rnn.bidirectional_dynamic_rnn"
 BIDIRECTIONAL_PARAMETERS = ("cell_fw", "cell_bw", "inputs", "sequence_length", "initial_state_fw", "initial_state_bw",
                             "dtype", "parallel_iterations", "swap_memory", "time_major", "scope")
 ZERO_STATE = "tf2_port.keras_rnn.zero_state"
+SEQUENCE_LOSS = "tf2_port.keras_rnn.sequence_loss"
+SEQUENCE_LOSS_PARAMETERS = ("logits", "targets", "weights", "average_across_timesteps", "average_across_batch",
+                            "sum_over_timesteps", "sum_over_batch", "softmax_loss_function", "name")
 DENSE = "tf2_port.keras_rnn.dense"
 # TF1 tf.layers.dense parameters (after inputs), and those Keras' Dense takes as they are.
 DENSE_PARAMETERS = ("inputs", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
@@ -461,7 +464,10 @@ class _StateTupleNames(cst.CSTTransformer):
         self.native = native
 
     def leave_Call(self, original: cst.Call, updated: cst.BaseExpression) -> cst.BaseExpression:
-        if self.native.resolver.call_path(original) != ZERO_STATE:
+        path = self.native.resolver.call_path(original)
+        if path == SEQUENCE_LOSS:
+            return _sequence_loss(original, self.native.program.module.code_for_node)
+        if path != ZERO_STATE:
             return updated
         return cst.parse_expression(self.native.zero_state(original, "tf.zeros"))
 
@@ -470,6 +476,26 @@ class _StateTupleNames(cst.CSTTransformer):
             self.native.uses_state_tuple = True
             return cst.Name("LSTMStateTuple")
         return updated
+
+
+def _sequence_loss(call: cst.Call, code) -> cst.BaseExpression:
+    """contrib.seq2seq ``sequence_loss(logits, targets, weights)`` with its defaults (averaged over
+    time steps and batch, TF 1.15's ``div_no_nan``), written out."""
+    arguments = _bind(call, SEQUENCE_LOSS_PARAMETERS)
+    for flag in ("average_across_timesteps", "average_across_batch"):
+        if flag in arguments and code(arguments[flag]) != "True":
+            raise Refusal(call, f"sequence_loss({flag}={code(arguments[flag])})", "the tf2 level writes out the default")
+    for flag in ("sum_over_timesteps", "sum_over_batch", "softmax_loss_function"):
+        if flag in arguments and code(arguments[flag]) not in ("False", "None"):
+            raise Refusal(call, f"sequence_loss({flag}=...)", "the tf2 level writes out the default")
+    names = [arguments.get(key) for key in ("logits", "targets", "weights")]
+    if not all(isinstance(name, cst.Name) for name in names):
+        raise Refusal(call, "sequence_loss of expressions that are not names", "bind them to names first")
+    logits, targets, weights = (name.value for name in names)
+    return cst.parse_expression(
+        f"tf.math.divide_no_nan(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits("
+        f"labels=tf.reshape({targets}, [-1]), logits=tf.reshape({logits}, [-1, tf.shape({logits})[2]]))"
+        f" * tf.reshape({weights}, [-1])), tf.reduce_sum({weights}))")
 
 
 def _refuse_other_drivers(node: cst.CSTNode, original: cst.CSTNode, resolver: Resolver) -> None:

@@ -61,7 +61,8 @@ NOT_YET = {
 NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn.dynamic_rnn",
                             "tf2_port.keras_rnn.LSTMStateTuple", "tf2_port.keras_rnn.zero_state",
                             "tf2_port.keras_rnn.dense", "tf2_port.keras_rnn.DropoutWrapper",
-                            "tf2_port.keras_rnn.ResidualWrapper", "tf2_port.keras_rnn.bidirectional_dynamic_rnn"})
+                            "tf2_port.keras_rnn.ResidualWrapper", "tf2_port.keras_rnn.bidirectional_dynamic_rnn",
+                            "tf2_port.keras_rnn.sequence_loss"})
 # The keras level's cell wrappers: built once, like Keras layers.
 RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper"})
 KEPT_KINDS = frozenset({"host", "variable", "variables", "layer", "optimizer", "graph_function", "seed", "factory"})
@@ -105,6 +106,7 @@ class SessionProgram:
     # output_keep_prob=keep_prob)``), with the names of the layers built from them: a TF2
     # program builds the wrapper once, so the fed value becomes a tf.Variable each step sets.
     settings: dict[str, set[str]] = field(default_factory=dict)
+    printed: set[int] = field(default_factory=set)  # the trace_print statements a step took
 
     @property
     def session_statement(self) -> cst.BaseStatement:
@@ -405,6 +407,13 @@ def factory_return(node: cst.FunctionDef, resolver: Resolver) -> cst.BaseExpress
     if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
             and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
         body = body[1:]
+    if (len(body) == 2 and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Assign)
+            and len(body[0].body[0].targets) == 1 and isinstance(body[0].body[0].targets[0].target, cst.Name)
+            and isinstance(body[1], cst.SimpleStatementLine) and isinstance(body[1].body[0], cst.Return)
+            and isinstance(body[1].body[0].value, cst.Name)
+            and body[1].body[0].value.value == body[0].body[0].targets[0].target.value):
+        # cell = keras.layers.LSTMCell(n); return cell
+        body = [cst.SimpleStatementLine([cst.Return(body[0].body[0].value)])]
     if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
         return None
     returned = body[0].body[0]
@@ -458,6 +467,12 @@ def _refuse_state_inside(node: cst.CSTNode, resolver: Resolver, construct: str) 
 KEEP_PROBABILITIES = ("input_keep_prob", "output_keep_prob", "state_keep_prob")
 
 
+def _is_print(node: cst.BaseStatement) -> bool:
+    small = _small(node)
+    return (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+            and isinstance(small.value.func, cst.Name) and small.value.func.value == "print")
+
+
 def _fed_keep_probabilities(statement: GraphStatement, kinds: dict[str, str], program: SessionProgram) -> set[str]:
     """The placeholders ``statement`` reads only as DropoutWrapper keep probabilities (a bare name)."""
     resolver = program.resolver
@@ -487,6 +502,11 @@ def _assign_kinds(program: SessionProgram) -> None:
     kinds: dict[str, str] = {}
     for statement in program.statements:
         reads_tensors = sorted(name for name in statement.use.reads if kinds.get(name) in MOVED_KINDS)
+        if reads_tensors and statement.kind == "host" and _is_print(statement.node):
+            # print(tensor) while the graph is built: printed when a step that computes the
+            # tensor is traced (a tf.function builds its graph then), once, as TF1 printed it.
+            statement.kind = "trace_print"
+            continue
         if reads_tensors and statement.kind == "host":
             if not statement.use.binds or isinstance(statement.node, (cst.FunctionDef, cst.ClassDef)):
                 raise Refusal(statement.node, f"Python code that uses the tensor {reads_tensors[0]!r} while the "

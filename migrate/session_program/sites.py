@@ -263,6 +263,10 @@ def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
     if not steps:
         raise Refusal(program.session_statement, "a Session that runs no fetch",
                       "nothing to restructure")
+    for statement in program.statements:
+        if statement.kind == "trace_print" and id(statement) not in program.printed:
+            raise Refusal(statement.node, "a print of tensors that no Session.run computes (TF1 printed it when "
+                          "it built the graph; no step would trace it)", "print static shapes with plain Python")
     return SessionUses(list(steps.values()), visitor.init_statements,
                        visitor.close_statements + visitor.deleted_feed_statements)
 
@@ -319,6 +323,7 @@ def _slice(program: SessionProgram, step: Step) -> None:
         raise Refusal(step.sites[0].call, f"the fetch needs {leftover[0]!r}, which the graph region "
                       "computes nowhere before it", "")
     step.statements = list(reversed(chosen))
+    _attach_trace_prints(program, step, inputs_needed | fed)
     if step.train is not None and step.train.call.func.attr.value == "apply_gradients":
         _split_at_the_tape(program, step)
     by_input = {next(iter(s.use.binds)): s for s in program.statements if s.kind == "input"}
@@ -368,6 +373,18 @@ def _built_from(program: SessionProgram, setting: str) -> set[str]:
                 changed = True
     # The RNN layers the tf2 level creates read their cell: a driver statement reads the cell name.
     return names
+
+
+def _attach_trace_prints(program: SessionProgram, step: Step, inputs: set[str]) -> None:
+    """A build-time ``print(tensor)`` goes into the first step that computes everything it prints."""
+    bound = set(inputs).union(*(s.use.binds for s in step.statements)) if step.statements else set(inputs)
+    for statement in program.statements:
+        if statement.kind != "trace_print" or id(statement) in program.printed:
+            continue
+        tensors = {name for name in statement.use.reads if program.kinds.get(name) in ("computation", "input")}
+        if tensors and tensors <= bound:
+            program.printed.add(id(statement))
+            step.statements = sorted([*step.statements, statement], key=lambda s: s.index)
 
 
 def _split_at_the_tape(program: SessionProgram, step: Step) -> None:
