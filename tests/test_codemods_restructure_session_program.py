@@ -460,6 +460,19 @@ class TestRestructureSessionProgram(CodemodTest):
                 print(sess.run(outputs, {x: data}))
         """, "CudnnLSTM(...) built inside the computation")
 
+    def test_momentum_on_an_embedding_lookup_is_kept(self) -> None:
+        # TF1's sparse Momentum moved only the looked-up rows; Keras 3 moves every row.
+        self.assertKept("""
+            import tensorflow as tf
+            ids = tf.compat.v1.placeholder(tf.int32, [4])
+            table = tf.compat.v1.Variable(tf.ones([10, 3]))
+            loss = tf.reduce_sum(tf.nn.embedding_lookup(table, ids))
+            train = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train, {ids: [1, 2, 2, 3]})
+        """, "MomentumOptimizer on the gradient of an embedding lookup")
+
     def test_rmsprop_has_no_exact_keras_optimizer_and_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

@@ -119,3 +119,28 @@ def test_v1_softmax_cross_entropy_becomes_tf2s_of_stopped_labels() -> None:
     np.testing.assert_array_equal(v1.numpy(), tf2.numpy())
     assert tape.gradient(v1, labels) is None and tape.gradient(tf2, labels) is None
     assert tape.gradient(plain, labels) is not None
+
+
+def test_tf1s_sparse_momentum_moves_only_the_rows_looked_up_where_keras_moves_every_row() -> None:
+    # Why the tf2 level refuses Momentum on an embedding's gradient (emit.LAZY_SPARSE_OPTIMIZERS).
+    start = TABLE.numpy()
+    batches = [np.array([0, 3]), np.array([6, 1])]  # row 0 is looked up in the first batch only
+    with tf.Graph().as_default():
+        table = tf.compat.v1.Variable(start)
+        ids = tf.compat.v1.placeholder(tf.int32, [2])
+        loss = tf.reduce_sum(tf.nn.embedding_lookup(table, ids) ** 2)
+        train = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+        with tf.compat.v1.Session() as session:
+            session.run(tf.compat.v1.global_variables_initializer())
+            session.run(train, {ids: batches[0]})
+            after_first = session.run(table)
+            session.run(train, {ids: batches[1]})
+            tf1 = session.run(table)
+    np.testing.assert_array_equal(tf1[0], after_first[0])  # TF1: row 0 not looked up, not moved
+    keras_table = tf.Variable(start)
+    optimizer = __import__("keras").optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    for batch in batches:
+        with tf.GradientTape() as tape:
+            keras_loss = tf.reduce_sum(tf.nn.embedding_lookup(keras_table, batch) ** 2)
+        optimizer.apply_gradients([(tape.gradient(keras_loss, keras_table), keras_table)])
+    assert np.max(np.abs(keras_table.numpy()[0] - tf1[0])) > 1e-3  # Keras: momentum moved row 0 again

@@ -58,6 +58,7 @@ class _Names:
                        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
         self.taken |= {node.arg for node in ast.walk(ast.parse(code)) if isinstance(node, ast.arg)}
         self.setting_parameters: dict[str, str] = {}
+        self.optimizer_classes: dict[str, str] = {}  # train op name -> its TF1 optimizer (normalised path)
 
     dense_gradients = ""  # the helper's name, once a step needs it
 
@@ -93,9 +94,12 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             if isinstance(receiver, cst.Name) and program.kinds.get(receiver.value) == "optimizer":
                 optimizers[train_name] = receiver.value
                 replacements[id(statement)] = []
+                built = next(s for s in program.statements if s.kind == "optimizer" and receiver.value in s.use.binds)
+                names.optimizer_classes[train_name] = resolver.call_path(built.call) or ""
             elif isinstance(receiver, cst.Call) and (resolver.call_path(receiver) or "").startswith("tensorflow.train."):
                 name = names.fresh("optimizer")
                 optimizers[train_name] = name
+                names.optimizer_classes[train_name] = resolver.call_path(receiver) or ""
                 replacements[id(statement)] = [_with_leading(statement.node, _optimizer_statement(name, receiver, code, resolver))]
             else:
                 raise Refusal(statement.call, "minimize() on something that is not a tf.compat.v1.train optimizer", "")
@@ -555,6 +559,11 @@ def _call(step: Step, site, numpy_values: str) -> cst.Call:
 
 
 # Ops whose gradient is an IndexedSlices (rows of a variable, a row repeated once per lookup).
+# TF1 optimizers whose sparse update touches only the looked-up rows where their dense update would
+# also move or decay the others (Momentum's accumulator, Adadelta's averages): no Keras twin then.
+# GradientDescent, Adam and Adagrad give the dense update's numbers (the others' gradient is 0).
+LAZY_SPARSE_OPTIMIZERS = frozenset({"MomentumOptimizer", "AdadeltaOptimizer", "FtrlOptimizer",
+                                    "ProximalAdagradOptimizer", "ProximalGradientDescentOptimizer"})
 SPARSE_GRADIENT_OPS = frozenset({"tensorflow.nn.embedding_lookup", "tensorflow.gather",
                                  "tensorflow.nn.embedding_lookup_sparse"})
 
@@ -565,6 +574,11 @@ def _pairs(pairs: str, step: Step, names: _Names) -> str:
     sparse = any(calls_in(statement.node, names.resolver, SPARSE_GRADIENT_OPS) for statement in step.statements)
     if not sparse:
         return pairs
+    optimizer = names.optimizer_classes.get(next(iter(step.train.use.binds)), "")
+    if optimizer.rsplit(".", 1)[-1] in LAZY_SPARSE_OPTIMIZERS:
+        raise Refusal(step.train.call, f"{optimizer.rsplit('.', 1)[-1]} on the gradient of an embedding lookup: TF1 "
+                      "updated only the rows the batch looked up (its accumulators of the other rows kept still); "
+                      "Keras 3 updates every row", "keep this file at the keras level")
     if not names.dense_gradients:
         names.dense_gradients = names.fresh("dense_gradients")
     return f"{names.dense_gradients}({pairs})"
