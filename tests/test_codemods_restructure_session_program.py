@@ -473,6 +473,19 @@ class TestRestructureSessionProgram(CodemodTest):
                 sess.run(train, {ids: [1, 2, 2, 3]})
         """, "MomentumOptimizer on the gradient of an embedding lookup")
 
+    def test_a_learning_rate_fed_per_run_is_kept(self) -> None:
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            lr = tf.compat.v1.placeholder(tf.float32, [])
+            w = tf.compat.v1.Variable(1.0)
+            loss = tf.reduce_sum(x * w)
+            train = tf.compat.v1.train.AdamOptimizer(learning_rate=lr).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train, {x: [1, 2], lr: 0.1})
+        """, "an optimizer built from the tensor 'lr'")
+
     def test_rmsprop_has_no_exact_keras_optimizer_and_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

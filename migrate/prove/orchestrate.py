@@ -191,8 +191,12 @@ def prove_scripts(
         runnable = [job for job in jobs if job.ready() and job.reference is not None and job.reference[0].calls]
         if not keep_dropout:  # with dropout on, values are random anyway: no drift to measure
             _run_jobs(runnable, "perturbed", timeout, python, keep_dropout)
-        for needs_legacy in (False, True):
-            share = [job for job in runnable if job.candidate_needs_legacy() == needs_legacy]
+        # Candidates that need tf_keras, those that do not, and TensorFlow 2 programs (the tf2
+        # level's output, which must run eagerly: a keras-level script before it in the same
+        # process would have turned eager execution off for the whole process) each get a process.
+        for needs_legacy, tf2_program in ((False, False), (True, False), (False, True), (True, True)):
+            share = [job for job in runnable if job.candidate_needs_legacy() == needs_legacy
+                     and bool(job.candidate_rewrite.steps) == tf2_program]
             _run_jobs(share, "candidate", timeout, python, keep_dropout)
         return [job.report() for job in jobs]
     finally:

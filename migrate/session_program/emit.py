@@ -32,7 +32,7 @@ from migrate.session_program.initializers import DEFAULT_FLOAT, DEFAULT_OTHER, G
 from migrate.session_program.initializers import RULES as INITIALIZER_RULES
 from migrate.session_program.initializers import keras_initializer
 from migrate.session_program.names import name_use
-from migrate.session_program.regions import GRADIENTS, KEPT_KINDS, TRAINABLE_VARIABLES, SessionProgram
+from migrate.session_program.regions import GRADIENTS, KEPT_KINDS, MOVED_KINDS, TRAINABLE_VARIABLES, SessionProgram
 from migrate.session_program.resolve import Resolver, calls_in
 from migrate.session_program.sites import SessionUses, Step, fetched_names
 
@@ -97,6 +97,10 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
                 built = next(s for s in program.statements if s.kind == "optimizer" and receiver.value in s.use.binds)
                 names.optimizer_classes[train_name] = resolver.call_path(built.call) or ""
             elif isinstance(receiver, cst.Call) and (resolver.call_path(receiver) or "").startswith("tensorflow.train."):
+                tensors = sorted(n for n in name_use(code(receiver)).reads if program.kinds.get(n) in MOVED_KINDS)
+                if tensors:
+                    raise Refusal(receiver, f"an optimizer built from the tensor {tensors[0]!r} (a learning rate fed "
+                                  "per run)", "the tf2 level builds the optimizer once; keep this file at the keras level")
                 name = names.fresh("optimizer")
                 optimizers[train_name] = name
                 names.optimizer_classes[train_name] = resolver.call_path(receiver) or ""
