@@ -70,6 +70,7 @@ class RestructureSessionProgramCommand(TFCodemod):
             if restructured.uses_state_tuple:
                 new_module = _define_state_tuple(new_module)
             _check_nothing_of_tf1_left(new_module)
+            needs_tf_import = _tf_alias_needed(module)
         except Refusal as refusal:
             # A refusal about the output (the safety net) points at the file's first line.
             self.report(refusal.node if refusal.node is not None else module, "TFM601",
@@ -79,6 +80,8 @@ class RestructureSessionProgramCommand(TFCodemod):
         self._result = new_module
         if restructured.uses_state_tuple:
             AddImportsVisitor.add_needed_import(self.context, "collections")
+        if needs_tf_import:  # the generated code spells TensorFlow `tf`; the script used another name
+            AddImportsVisitor.add_needed_import(self.context, "tensorflow", asname="tf")
         if "keras." in new_module.code:  # the optimizer, or an RNN layer the stage created
             AddImportsVisitor.add_needed_import(self.context, "keras")
         for module_name, name in sorted(restructured.imports):
@@ -94,6 +97,31 @@ class RestructureSessionProgramCommand(TFCodemod):
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         return self._result if self._result is not None else updated_node
+
+
+def _tf_alias_needed(module: cst.Module) -> bool:
+    """Whether ``import tensorflow as tf`` must be added for the generated code (which spells it
+    ``tf``); raises Refusal when the module binds ``tf`` to something else."""
+    imports = import_map(module.code)
+    if imports is None:
+        raise Refusal(module, "an import name rebound in the module (the generated code could not name tensorflow)")
+    if imports.get("tf") == "tensorflow":
+        return False
+    bound = {node.value for node in _names(module)}
+    if "tf" in imports or "tf" in bound:
+        raise Refusal(module, "the name tf bound to something other than tensorflow (the generated code uses it)")
+    return True
+
+
+def _names(module: cst.Module) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+    module.visit(Collect())
+    return found
 
 
 def _remove_unused_tf1_imports(context, module: cst.Module) -> None:
