@@ -272,6 +272,15 @@ class _Job:
                           self.rewrite(role).findings, end_of_process)
         if role != "candidate" and self.candidate_rewrite.steps:
             result = _without_initializer_runs(*result)
+        elif role == "candidate" and self.candidate_rewrite.steps and self.reference is not None:
+            # Both runs stop after the same number of Session.run calls; the reference's count
+            # included its initializer runs, which a tf2 program does not make: it stopped that
+            # many steps earlier, and the steps after that have nothing to be compared with.
+            reference_run, reference_calls = self.reference
+            run, calls = result
+            if reference_run.end == "steps" and len(calls) > len(reference_calls):
+                calls = calls[:len(reference_calls)]
+                result = dataclasses.replace(run, calls=len(calls), end="steps"), calls
         setattr(self, role, result)
 
     def report(self) -> ProofReport:
