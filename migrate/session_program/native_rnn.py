@@ -131,20 +131,8 @@ class NativeRnn:
         arguments = _bind(call, parameters)
         code = self.program.module.code_for_node
         cell = arguments.get("cell")
-        if not isinstance(cell, cst.Name):
-            raise Refusal(call, "an RNN driver whose cell is not a name bound at module level", "")
-        if cell.value in self._cells_driven and self._cells_driven[cell.value] is not call:
-            raise Refusal(call, f"the cell {cell.value!r} run by two drivers (weights shared by variable scope)",
-                          "the tf2 level does not restructure shared cells yet")
-        self._cells_driven[cell.value] = call
-        family, builder = self._family(cell.value, call)
-        scope = "rnn"
-        if "scope" in arguments:
-            scope_node = arguments["scope"]
-            if not isinstance(scope_node, cst.SimpleString):
-                raise Refusal(scope_node, "an RNN driver scope that is not a string literal", "")
-            scope = scope_node.evaluated_value
-        scope = statement.variable_scope + scope
+        family, builder = self._claim_cell(cell, call)
+        scope = _driver_scope(arguments, "rnn", statement)
         time_major = arguments.get("time_major")
         if time_major is not None and not (isinstance(time_major, cst.Name) and time_major.value in ("True", "False")):
             raise Refusal(time_major, "time_major that is not True or False", "")
@@ -199,6 +187,17 @@ class NativeRnn:
         statements[0] = statements[0].with_changes(leading_lines=leading_lines)
         return statements
 
+    def _claim_cell(self, cell: cst.BaseExpression | None, call: cst.Call) -> tuple[str, GraphStatement]:
+        """The state family and builder of the cell a driver runs; each cell is run by one driver
+        (two would share its weights, which TF1 did through variable scopes)."""
+        if not isinstance(cell, cst.Name):
+            raise Refusal(call, "an RNN driver whose cell is not a name bound at module level", "")
+        if cell.value in self._cells_driven and self._cells_driven[cell.value] is not call:
+            raise Refusal(call, f"the cell {cell.value!r} run by two drivers (weights shared by variable scope)",
+                          "the tf2 level does not restructure shared cells yet")
+        self._cells_driven[cell.value] = call
+        return self._family(cell.value, call)
+
     def _bidirectional(self, statement: GraphStatement, target: cst.BaseAssignTargetExpression, call: cst.Call,
                        leading_lines) -> list[cst.BaseStatement]:
         """``(out_fw, out_bw), (st_fw, st_bw) = bidirectional_dynamic_rnn(cell_fw, cell_bw, x, ...)``:
@@ -207,12 +206,7 @@ class NativeRnn:
         mask the backward pass starts at each row's last valid step, as TF1's reverse_sequence did."""
         arguments = _bind(call, BIDIRECTIONAL_PARAMETERS)
         code = self.program.module.code_for_node
-        scope = "bidirectional_rnn"
-        if "scope" in arguments:
-            if not isinstance(arguments["scope"], cst.SimpleString):
-                raise Refusal(arguments["scope"], "an RNN driver scope that is not a string literal", "")
-            scope = arguments["scope"].evaluated_value
-        scope = statement.variable_scope + scope
+        scope = _driver_scope(arguments, "bidirectional_rnn", statement)
         time_major = arguments.get("time_major")
         if time_major is not None and not (isinstance(time_major, cst.Name) and time_major.value == "False"):
             raise Refusal(time_major, "bidirectional_dynamic_rnn(time_major=...)", "")
@@ -227,13 +221,7 @@ class NativeRnn:
         results = []
         for direction in ("fw", "bw"):
             cell = arguments.get(f"cell_{direction}")
-            if not isinstance(cell, cst.Name):
-                raise Refusal(call, "a bidirectional driver whose cells are not names bound at module level", "")
-            if cell.value in self._cells_driven and self._cells_driven[cell.value] is not call:
-                raise Refusal(call, f"the cell {cell.value!r} run by two drivers (weights shared by variable scope)",
-                              "the tf2 level does not restructure shared cells yet")
-            self._cells_driven[cell.value] = call
-            family, builder = self._family(cell.value, call)
+            family, builder = self._claim_cell(cell, call)
             layer_name = self.fresh_name(f"{cell.value}_{direction}_rnn")
             self.layers[(id(statement), direction)] = RnnLayer(
                 layer_name, cell.value, builder, sequence_length is not None, f"{scope}/{direction}",
@@ -476,6 +464,17 @@ class _StateTupleNames(cst.CSTTransformer):
             self.native.uses_state_tuple = True
             return cst.Name("LSTMStateTuple")
         return updated
+
+
+def _driver_scope(arguments: dict[str, cst.BaseExpression], default: str, statement: GraphStatement) -> str:
+    """The TF1 variable scope of a driver's weights: its enclosing variable scopes, then ``scope=``
+    (a string literal) or the driver's default name."""
+    scope = default
+    if "scope" in arguments:
+        if not isinstance(arguments["scope"], cst.SimpleString):
+            raise Refusal(arguments["scope"], "an RNN driver scope that is not a string literal", "")
+        scope = arguments["scope"].evaluated_value
+    return statement.variable_scope + scope
 
 
 def _sequence_loss(call: cst.Call, code) -> cst.BaseExpression:
