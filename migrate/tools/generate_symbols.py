@@ -15,12 +15,11 @@ This tool needs TensorFlow and tf_keras; the migrate engine never imports it.
 
 from __future__ import annotations
 
-import argparse
 import inspect
-import os
 import pathlib
 import sys
 import types
+from migrate.tools import generated_file_main
 
 # Submodules of tf.compat.v1 that appear in TF1 scripts. Modules like keras, estimator,
 # raw_ops or tpu are left out on purpose: either they are not TF1 graph code (keras) or they
@@ -187,25 +186,8 @@ def render(tf) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
-    parser.add_argument("--output", type=pathlib.Path, default=OUTPUT)
-    args = parser.parse_args(argv)
     # tf.compat.v1.nn.rnn_cell and tf.compat.v1.layers only resolve with legacy Keras.
-    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
-    text = render(tf)
-    if args.check:
-        current = args.output.read_text() if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is stale; regenerate it", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text)
-    print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+    return generated_file_main(argv, __doc__.splitlines()[0], OUTPUT, render, {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
 
 
 if __name__ == "__main__":

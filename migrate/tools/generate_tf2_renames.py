@@ -20,13 +20,12 @@ engine never imports it.
 
 from __future__ import annotations
 
-import argparse
 import inspect
-import os
 import pathlib
 import sys
 import types
 from dataclasses import dataclass, field
+from migrate.tools import generated_file_main
 
 # Parts of tf.compat.v1 that are not TensorFlow's own ops (Keras, legacy layers and cells,
 # estimator) or are the API versioning itself; dotted, relative to tf.compat.v1.
@@ -172,23 +171,7 @@ def render(tf) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
-    parser.add_argument("--output", type=pathlib.Path, default=OUTPUT)
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
-    text = render(tf)
-    if args.check:
-        current = args.output.read_text() if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is stale; regenerate it", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text)
-    print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+    return generated_file_main(argv, __doc__.splitlines()[0], OUTPUT, render, {"TF_CPP_MIN_LOG_LEVEL": "3"})
 
 
 if __name__ == "__main__":
