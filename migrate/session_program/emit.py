@@ -48,7 +48,6 @@ class Restructured:
     weights: list[tuple[str, str]]  # (TF1 variable name or driver scope, the expression holding it)
     uses_state_tuple: bool
     imports: set[tuple[str, str]] = field(default_factory=set)  # (module, name) from tf2_port
-    optimizer_notes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
 
 
 class _Names:
@@ -83,7 +82,6 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     # 1. the optimizers: named ones in place, inline ones (`Opt(lr).minimize(loss)`) before the train op.
     optimizers: dict[str, str] = {}  # train op name -> the optimizer's name in the output
     replacements: dict[int, list[cst.BaseStatement]] = {}
-    notes: list[tuple[cst.CSTNode, str]] = []
     for statement in program.statements:
         if statement.kind == "optimizer":
             target = statement.node.body[0].targets[0].target.value
@@ -168,8 +166,7 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             new = _with_blank_lines(new, 2)  # after the step functions
         new_rest.append(new)
     body += new_rest
-    return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, native.imports,
-                        notes)
+    return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, native.imports)
 
 
 def _with_block(program: SessionProgram, body: list[cst.BaseStatement]) -> cst.Module:

@@ -63,13 +63,9 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         self.resolver = resolver
         self.session = program.session_name
         self.sites: list[Site] = []
-        self.init_calls: set[int] = set()
-        self.close_calls: set[int] = set()
-        self.run_calls: set[int] = set()
         self.statement_stack: list[cst.BaseStatement] = []
         self.init_statements: list[cst.BaseStatement] = []
         self.close_statements: list[cst.BaseStatement] = []
-        self._inside_fetch = 0
         module = program.module
         self.rebound: set[str] = set()
         region = [*program.session_body, *program.after]
