@@ -52,10 +52,10 @@ class Restructured:
 
 class _Names:
     def __init__(self, code: str) -> None:
-        self.taken = {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
-        self.taken |= {node.name for node in ast.walk(ast.parse(code))
-                       if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
-        self.taken |= {node.arg for node in ast.walk(ast.parse(code)) if isinstance(node, ast.arg)}
+        nodes = list(ast.walk(ast.parse(code)))
+        self.taken = {node.id for node in nodes if isinstance(node, ast.Name)}
+        self.taken |= {node.name for node in nodes if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+        self.taken |= {node.arg for node in nodes if isinstance(node, ast.arg)}
         self.setting_parameters: dict[str, str] = {}
         self.optimizer_classes: dict[str, str] = {}  # train op name -> its TF1 optimizer (normalised path)
 
