@@ -350,6 +350,14 @@ class TestRestructureSessionProgram(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_a_module_without_a_session_is_left_as_it_is(self) -> None:
+        # The no-op case: a model module (graph-building code, no Session) has nothing to split.
+        self.assertKept("""
+            import tensorflow as tf
+            def build(x):
+                return tf.reduce_sum(x * 2.0)
+        """, "no tf.compat.v1.Session in this module")
+
     def test_graph_at_module_level_run_inside_a_function_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

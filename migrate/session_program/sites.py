@@ -280,7 +280,7 @@ def fetched_names(fetches: cst.BaseExpression) -> list[str]:
 def _slice(program: SessionProgram, step: Step) -> None:
     """The computation statements the step needs, its parameters and its train op."""
     kinds = program.kinds
-    by_name_train = {s.use.binds and next(iter(s.use.binds)): s for s in program.statements if s.kind == "train"}
+    by_name_train = {next(iter(s.use.binds)): s for s in program.statements if s.kind == "train"}
     needed: set[str] = set()
     for name in fetched_names(step.fetches):
         if kinds.get(name) == "train":
