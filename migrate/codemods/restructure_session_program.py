@@ -10,6 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.qualified_names import import_map, qualified_name
 from migrate.session_program import Refusal
+from migrate.session_program.inline import inline_graph_helpers
 from migrate.session_program.emit import STATE_TUPLE_DEFINITION, restructure
 from migrate.session_program.regions import split
 from migrate.session_program.resolve import Resolver
@@ -60,9 +61,14 @@ class RestructureSessionProgramCommand(TFCodemod):
 
     def prepare(self, module: cst.Module) -> None:
         self._result: cst.Module | None = None
+        inlined = None
         try:
             resolver = Resolver(module.code, self._scope_of)
-            program = split(module, resolver)
+            inlined = inline_graph_helpers(module, resolver)
+            if inlined.module is not module:
+                # Written out only where every name resolves by the imports, never by scope.
+                resolver = Resolver(inlined.module.code, lambda node: None)
+            program = split(inlined.module, resolver)
             uses = find_sites(program, resolver)
             restructured = restructure(program, uses, resolver)
             variables = frozenset(name for name, kind in program.kinds.items() if kind == "variable")
@@ -72,8 +78,12 @@ class RestructureSessionProgramCommand(TFCodemod):
             _check_nothing_of_tf1_left(new_module)
             needs_tf_import = _tf_alias_needed(module)
         except Refusal as refusal:
-            # A refusal about the output (the safety net) points at the file's first line.
-            self.report(refusal.node if refusal.node is not None else module, "TFM601",
+            # A refusal about the output (the safety net) points at the file's first line; one
+            # about written-out helper code at the helper's line.
+            where = refusal.node if refusal.node is not None else module
+            if inlined is not None and inlined.module is not module:
+                where = inlined.original_node(refusal.node, module)
+            self.report(where, "TFM601",
                         f"kept at the keras level: {refusal.construct}",
                         refusal.suggestion or "the tf2 level leaves this file at the keras level")
             return

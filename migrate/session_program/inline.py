@@ -1,0 +1,650 @@
+"""Graph-building functions and methods, written out where the Session program calls them.
+
+Many TF1 scripts build their graph through helpers -- ``outputs = build_rnn(x)``, a model class
+whose methods stack cells and compute the loss, called from ``main()``. A TF2 program creates
+state once and computes in step functions, so the tf2 level needs every graph statement in the
+block that runs the Session. Before the analysis (:mod:`.regions`), each call of such a helper
+in the graph region is replaced by the helper's body:
+
+- a *statement call* (``a, b = model.run(x, is_training=True)``, ``build()``) by the body's
+  statements, the parameters bound to the arguments, the locals renamed where the block already
+  uses their names, and ``return e`` as the assignment of ``e`` to the call's targets;
+- a *cell-building expression* (``[self.make_cell(p) for _ in range(n)]``, a helper whose body
+  is locals used once and one ``return``) by the returned expression, substituted in place.
+
+``self`` becomes the instance's name (``model = LanguageModel(...)``, bound once). Helpers whose
+calls were all written out are removed from the module. What is not certain to mean the same
+written out (a ``return`` inside a block, ``*args``, ``global``, a nested ``def``, a helper that
+reads a name the block rebinds, a call inside a loop) is left as it was; the analysis then names
+it in its finding.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migrate.qualified_names import import_map
+from migrate.session_program.regions import _find_session, mentioned_paths
+from migrate.session_program.resolve import Resolver, is_keras, is_runtime, is_tensorflow
+
+# How deep helpers may call helpers (a bound on recursion, which is never written out).
+MAX_DEPTH = 8
+
+
+@dataclass
+class _Helper:
+    """A module-level function, or a method of a module-level class (``owner``)."""
+
+    node: cst.FunctionDef
+    owner: str | None = None  # the class name for a method
+    parameters: list[cst.Param] = field(default_factory=list)
+
+
+@dataclass
+class Inlined:
+    module: cst.Module
+    # The first statement each written-out call became -> the original call statement, so that
+    # a finding about written-out code points at a line of the user's file.
+    origins: dict[int, cst.CSTNode] = field(default_factory=dict)
+    alive: list[cst.CSTNode] = field(default_factory=list)
+    written_out: list[str] = field(default_factory=list)  # "LanguageModel.run_lstm", ...
+
+
+    def original_node(self, node: cst.CSTNode | None, original: cst.Module) -> cst.CSTNode:
+        """Where, in the user's module, a finding about ``node`` of :attr:`module` belongs: the
+        node itself when it is the user's, else the helper statement or call it was written
+        from, else the module."""
+        if node is None:
+            return original
+        if node in _nodes(original):
+            return node
+        origins = self.origins
+        enclosing: list[cst.CSTNode] = []
+        found: list[cst.CSTNode] = []
+
+        class Find(cst.CSTVisitor):
+            def on_visit(self, visited: cst.CSTNode) -> bool:
+                if found:
+                    return False
+                if id(visited) in origins:
+                    enclosing.append(origins[id(visited)])
+                if visited is node:
+                    found.append(enclosing[-1] if enclosing else original)
+                    return False
+                return True
+
+            def on_leave(self, left: cst.CSTNode) -> None:
+                if id(left) in origins and enclosing:
+                    enclosing.pop()
+
+        self.module.visit(Find())
+        return found[0] if found else original
+
+
+def _nodes(module: cst.Module) -> "_IdentitySet":
+    every: list[cst.CSTNode] = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            every.append(visited)
+            return True
+
+    module.visit(Collect())
+    return _IdentitySet(every)
+
+
+class _IdentitySet:
+    def __init__(self, nodes: list[cst.CSTNode]) -> None:
+        self._ids = {id(n) for n in nodes}
+        self._nodes = nodes  # alive while the set is
+
+    def __contains__(self, node: object) -> bool:
+        return id(node) in self._ids
+
+
+def inline_graph_helpers(module: cst.Module, resolver: Resolver) -> Inlined:
+    """``module`` with the graph region's helper calls written out (unchanged when none is)."""
+    if import_map(module.code) is None:
+        return Inlined(module)  # names resolve by scope only for the original module's nodes
+    try:
+        owner, block, session_index, _, _ = _find_session(module, resolver)
+    except Exception:  # no (single) Session: the analysis reports it
+        return Inlined(module)
+    helpers = _helpers(module, resolver)
+    if not helpers:
+        return Inlined(module)
+    writer = _Writer(module, resolver, helpers, owner, block)
+    new_region = writer.statements(block[:session_index], depth=0)
+    if not writer.written_out:
+        return Inlined(module)
+    new_block = [*new_region, *block[session_index:]]
+    body = []
+    for node in module.body:
+        if owner is not None and node is owner:
+            body.append(node.with_changes(body=node.body.with_changes(body=new_block)))
+        else:
+            body.append(node)
+    if owner is None:
+        body = new_block
+    new_module = _without_unused_helpers(module.with_changes(body=body), writer.written_out)
+    return Inlined(new_module, writer.origins, writer.alive, sorted(set(writer.written_out)))
+
+
+def _helpers(module: cst.Module, resolver: Resolver) -> dict[tuple[str | None, str], _Helper]:
+    """(class or None, name) -> helper, for functions and methods that build graph parts."""
+    found: dict[tuple[str | None, str], _Helper] = {}
+    bound_counts: dict[str, int] = {}
+    for node in module.body:
+        for name in _binds(node):
+            bound_counts[name] = bound_counts.get(name, 0) + 1
+    for node in module.body:
+        if isinstance(node, cst.FunctionDef) and bound_counts.get(node.name.value) == 1:
+            found[(None, node.name.value)] = _Helper(node)
+        elif (isinstance(node, cst.ClassDef) and bound_counts.get(node.name.value) == 1 and not node.decorators
+              and all(isinstance(base.value, cst.Name) and base.value.value == "object" for base in node.bases)
+              and isinstance(node.body, cst.IndentedBlock)):
+            for item in node.body.body:
+                if isinstance(item, cst.FunctionDef) and item.name.value != "__init__" and not item.decorators:
+                    found[(node.name.value, item.name.value)] = _Helper(item, node.name.value)
+    builds = {key for key, helper in found.items() if _mentions_graph_api(helper.node, resolver)}
+    # A helper that calls a graph-building helper (``self.make_cell(...)``) builds the graph too.
+    changed = True
+    while changed:
+        changed = False
+        for key, helper in found.items():
+            if key in builds:
+                continue
+            called = _called_names(helper.node)
+            if any(name in called for _, name in builds):
+                builds.add(key)
+                changed = True
+    return {key: helper for key, helper in found.items() if key in builds and _simple_signature(helper)}
+
+
+def _binds(node: cst.CSTNode) -> set[str]:
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return {node.name.value}
+    try:
+        tree = ast.parse(cst.Module([node]).code if isinstance(node, cst.BaseStatement) else "")
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+
+
+def _mentions_graph_api(node: cst.CSTNode, resolver: Resolver) -> bool:
+    return any(is_tensorflow(path) or is_keras(path) or is_runtime(path) for _, path in mentioned_paths(node, resolver))
+
+
+def _called_names(node: cst.CSTNode) -> set[str]:
+    names: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            if isinstance(call.func, cst.Name):
+                names.add(call.func.value)
+            elif isinstance(call.func, cst.Attribute):
+                names.add(call.func.attr.value)
+
+    node.visit(Collect())
+    return names
+
+
+def _simple_signature(helper: _Helper) -> bool:
+    """Plain parameters only (no ``*args``, ``**kwargs``, keyword-only or positional-only
+    markers), a body without ``global`` / ``nonlocal`` / ``yield`` / nested definitions, and at
+    most one ``return``, its last statement."""
+    params = helper.node.params
+    if params.star_arg not in (cst.MaybeSentinel.DEFAULT, None) or params.star_kwarg is not None \
+            or params.kwonly_params or params.posonly_params or helper.node.asynchronous is not None:
+        return False
+    helper.parameters = list(params.params)
+    if helper.owner is not None and (not helper.parameters or helper.parameters[0].name.value != "self"):
+        return False
+    tree = ast.parse(cst.Module([helper.node]).code).body[0]
+    returns = [n for n in ast.walk(tree) if isinstance(n, ast.Return)]
+    if any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.FunctionDef, ast.ClassDef,
+                          ast.AsyncFunctionDef, ast.Lambda)) for n in ast.walk(tree) if n is not tree):
+        return False
+    if len(returns) > 1 or (returns and tree.body[-1] is not returns[0]):
+        return False
+    parameter_names = {p.name.value for p in helper.parameters}
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    return not (parameter_names & stored)  # a parameter rebound in the body is never substituted
+
+
+def _body(helper: _Helper) -> list[cst.BaseStatement]:
+    body = list(helper.node.body.body) if isinstance(helper.node.body, cst.IndentedBlock) else []
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
+            and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        body = body[1:]  # the docstring
+    return body
+
+
+def _is_simple_argument(node: cst.BaseExpression) -> bool:
+    """A value that may be written several times, or not at all, without changing what runs."""
+    if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.SimpleString)):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, cst.Attribute):
+        return _is_simple_argument(node.value) and isinstance(node.value, (cst.Name, cst.Attribute))
+    return False
+
+
+class _Writer:
+    """Writes out helper calls of the graph region, recursively."""
+
+    def __init__(self, module, resolver, helpers, owner, block) -> None:
+        self.module = module
+        self.resolver = resolver
+        self.helpers = helpers
+        self.instances: dict[str, str] = {}  # instance name -> class name
+        self.origins: dict[int, cst.CSTNode] = {}
+        self.alive: list[cst.CSTNode] = []  # keeps every node named in origins, so ids stay unique
+        self.written_out: list[str] = []
+        # Names the block may not lose: the block's own names, the module's, and those written out.
+        self.taken: set[str] = set()
+        for node in module.body:
+            self.taken |= _binds(node)
+        for node in block:
+            self.taken |= _all_names(node)
+        if isinstance(owner, cst.FunctionDef):
+            self.taken |= {p.name.value for p in owner.params.params}
+        self.renamed_into: set[str] = set()  # caller names a helper's local was renamed to
+        self.block_binds: dict[str, int] = {}
+        for node in block:
+            for name in _binds(node):
+                self.block_binds[name] = self.block_binds.get(name, 0) + 1
+        if isinstance(owner, cst.FunctionDef):
+            for param in owner.params.params:
+                self.block_binds[param.name.value] = self.block_binds.get(param.name.value, 0) + 1
+
+    def _remember(self, new: cst.CSTNode, origin: cst.CSTNode) -> None:
+        self.alive.append(new)
+        self.origins[id(new)] = origin
+
+    @property
+    def single(self) -> set[str]:
+        """Names bound once: the block's, and the written-out locals bound once in their helper."""
+        if not hasattr(self, "_single"):
+            self._single = {name for name, count in self.block_binds.items() if count == 1}
+        return self._single
+
+    # --- statements -------------------------------------------------------------------------
+    def statements(self, nodes: list[cst.BaseStatement], depth: int) -> list[cst.BaseStatement]:
+        out: list[cst.BaseStatement] = []
+        for node in nodes:
+            out.extend(self.statement(node, depth))
+        return out
+
+    def statement(self, node: cst.BaseStatement, depth: int) -> list[cst.BaseStatement]:
+        origin = self.origins.get(id(node), node)
+        if isinstance(node, cst.With) and isinstance(node.body, cst.IndentedBlock):
+            new = node.with_changes(body=node.body.with_changes(body=self.statements(list(node.body.body), depth)))
+            self._remember(new, origin)
+            return [new]
+        if not isinstance(node, cst.SimpleStatementLine) or len(node.body) != 1 or depth > MAX_DEPTH:
+            return [node]
+        rewritten = self._expressions_written_out(node)
+        if rewritten is not node:
+            self._remember(rewritten, origin)
+            node = rewritten
+        small = node.body[0]
+        call = None
+        targets = None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Call):
+            call, targets = small.value, small.targets[0].target
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            call = small.value
+        self._note_instance(small)
+        found = self._helper_of(call) if call is not None else None
+        written = self._write_out(*found, call, targets, origin) if found is not None else None
+        if written is None:
+            return [node]
+        helper = found[0]
+        self.written_out.append(f"{helper.owner}.{helper.node.name.value}" if helper.owner else helper.node.name.value)
+        if not written:
+            return []
+        first = written[0].with_changes(leading_lines=[*node.leading_lines, *written[0].leading_lines])
+        self._remember(first, self.origins.get(id(written[0]), origin))
+        written[0] = first
+        return self.statements(written, depth + 1)
+
+    def _note_instance(self, small: cst.BaseSmallStatement) -> None:
+        """``model = LanguageModel(...)``: ``model``'s methods are the class's (bound once)."""
+        if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Name)):
+            name, cls = small.targets[0].target.value, small.value.func.value
+            if any(owner == cls for owner, _ in self.helpers) and self.block_binds.get(name, 1) <= 1:
+                self.instances[name] = cls
+
+    def _helper_of(self, call: cst.Call) -> tuple[_Helper, cst.Name | None] | None:
+        if isinstance(call.func, cst.Name):
+            helper = self.helpers.get((None, call.func.value))
+            if helper is None or call.func.value in self.block_binds:
+                return None
+            return helper, None
+        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name):
+            cls = self.instances.get(call.func.value.value)
+            helper = self.helpers.get((cls, call.func.attr.value)) if cls else None
+            if helper is None:
+                return None
+            return helper, call.func.value
+        return None
+
+    def _bindings(self, helper: _Helper, receiver: cst.Name | None, call: cst.Call):
+        """Parameter name -> argument expression, or None when the call does not fit."""
+        parameters = helper.parameters[1:] if receiver is not None else helper.parameters
+        bound: dict[str, cst.BaseExpression] = {}
+        if receiver is not None:
+            bound["self"] = receiver
+        position = 0
+        for argument in call.args:
+            if argument.star:
+                return None
+            if argument.keyword is None:
+                if position >= len(parameters):
+                    return None
+                bound[parameters[position].name.value] = argument.value
+                position += 1
+            else:
+                if argument.keyword.value not in {p.name.value for p in parameters} or argument.keyword.value in bound:
+                    return None
+                bound[argument.keyword.value] = argument.value
+        for parameter in parameters:
+            if parameter.name.value not in bound:
+                if parameter.default is None:
+                    return None
+                bound[parameter.name.value] = parameter.default
+        return bound
+
+    def _free_names_safe(self, helper: _Helper, local: set[str]) -> bool:
+        """The helper's free names mean, in the block, what they meant in the helper (module
+        names the block does not rebind)."""
+        tree = ast.parse(cst.Module([helper.node]).code).body[0]
+        parameters = {p.name.value for p in helper.parameters}
+        loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        comprehension = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
+                         for n in ast.walk(c.target) if isinstance(n, ast.Name)}
+        free = loads - parameters - local - comprehension
+        return not any(name in self.block_binds for name in free)
+
+    def _write_out(self, helper, receiver, call, targets, origin) -> list[cst.BaseStatement] | None:
+        bound = self._bindings(helper, receiver, call)
+        if bound is None:
+            return None
+        body = _body(helper)
+        tree = ast.parse(cst.Module([helper.node]).code).body[0]
+        parameters = {p.name.value for p in helper.parameters}
+        local = _stored_outside_comprehensions(tree) - parameters
+        comprehension = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
+                         for n in ast.walk(c.target) if isinstance(n, ast.Name)}
+        # A comprehension variable named like a parameter or local would be substituted too.
+        if comprehension & (set(bound) | local) or not self._free_names_safe(helper, local):
+            return None
+        returned = None
+        if body and isinstance(body[-1], cst.SimpleStatementLine) and isinstance(body[-1].body[0], cst.Return):
+            returned = body[-1].body[0].value
+            body = body[:-1]
+        # Parameters: simple arguments are substituted; others are assigned once, first.
+        mapping: dict[str, cst.BaseExpression] = {}
+        prologue: list[cst.BaseStatement] = []
+        for name, value in bound.items():
+            if _is_simple_argument(value):
+                mapping[name] = value
+            else:
+                fresh = self._fresh(name)
+                mapping[name] = cst.Name(fresh)
+                prologue.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(fresh))], value)]))
+        # Locals returned straight into a target name take that name (``lstm_outputs`` -> the
+        # caller's ``train_outputs``); the others keep theirs unless the block uses it.
+        direct = _returned_into(returned, targets, local, tree)
+        stores = _store_counts(tree)
+        for name in sorted(local):
+            target = direct.get(name)
+            if name == "_":
+                mapping[name] = cst.Name("_")  # discarded values stay discarded
+            elif target is not None and target in self.single and target not in self.renamed_into:
+                # The caller's name is bound once, by this call: the local simply takes it.
+                mapping[name] = cst.Name(target)
+                self.renamed_into.add(target)
+            else:
+                mapping[name] = cst.Name(self._fresh(name))
+                if stores.get(name) == 1:
+                    self.single.add(mapping[name].value)
+        substitute = _Substitute(mapping)
+        statements = list(prologue)
+        for statement in body:  # each keeps its line in the helper as where it came from
+            new = _folded(statement.visit(substitute))
+            self._remember(new, statement)
+            statements.append(new)
+        ending: list[cst.BaseStatement] = []
+        if returned is not None:
+            value = _folded_expression(returned.visit(substitute))
+            if targets is not None:
+                ending = _assignments(targets, value)
+            elif not isinstance(value, (cst.Name, cst.Tuple)):
+                ending = [cst.SimpleStatementLine([cst.Expr(value)])]
+        elif targets is not None:
+            ending = [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(targets)], cst.Name("None"))])]
+        for statement in [*prologue, *ending]:
+            self._remember(statement, origin)
+        return statements + ending
+
+    def _fresh(self, base: str) -> str:
+        name, index = base, 2
+        while name in self.taken:
+            name = f"{base}_{index}"
+            index += 1
+        self.taken.add(name)
+        return name
+
+    # --- expressions --------------------------------------------------------------------------
+    def _expressions_written_out(self, node: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        writer = self
+
+        class Calls(cst.CSTTransformer):
+            def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+                found = writer._helper_of(updated)
+                if found is None:
+                    return updated
+                expression = writer._expression_of(*found, updated)
+                return updated if expression is None else expression
+
+        return node.visit(Calls())
+
+    def _expression_of(self, helper: _Helper, receiver, call: cst.Call) -> cst.BaseExpression | None:
+        """A helper whose body is locals each used once, then ``return e``: ``e`` written out."""
+        body = _body(helper)
+        if not body or not all(isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 for s in body):
+            return None
+        *assignments, last = [s.body[0] for s in body]
+        if not isinstance(last, cst.Return) or last.value is None:
+            return None
+        if not all(isinstance(a, cst.Assign) and len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Name)
+                   for a in assignments):
+            return None
+        bound = self._bindings(helper, receiver, call)
+        if bound is None:
+            return None
+        tree = ast.parse(cst.Module([helper.node]).code).body[0]
+        if any(isinstance(n, ast.comprehension) for n in ast.walk(tree)):
+            return None  # a local or parameter read in a loop would be evaluated once per item
+        local = {a.targets[0].target.value for a in assignments}
+        if len(local) != len(assignments) or not self._free_names_safe(helper, local):
+            return None
+        counts: dict[str, int] = {}
+        for name_node in ast.walk(tree):
+            if isinstance(name_node, ast.Name) and isinstance(name_node.ctx, ast.Load):
+                counts[name_node.id] = counts.get(name_node.id, 0) + 1
+        if any(counts.get(name, 0) != 1 for name in local):
+            return None
+        for name, value in bound.items():
+            if not _is_simple_argument(value) and counts.get(name, 0) != 1:
+                return None
+        mapping: dict[str, cst.BaseExpression] = dict(bound)
+        for assignment in assignments:  # forward: each local's value, itself substituted
+            mapping[assignment.targets[0].target.value] = assignment.value.visit(_Substitute(mapping))
+        self.written_out.append(f"{helper.owner}.{helper.node.name.value}" if helper.owner else helper.node.name.value)
+        return _folded_expression(last.value.visit(_Substitute(mapping)))
+
+
+def _stored_outside_comprehensions(tree: ast.AST) -> set[str]:
+    """The names a function body binds for itself (a comprehension's variables are its own)."""
+    found: set[str] = set()
+
+    def walk(node: ast.AST) -> None:
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    for statement in tree.body:
+        walk(statement)
+    return found
+
+
+def _returned_into(returned, targets, local: set[str], tree: ast.AST) -> dict[str, str]:
+    """Local -> caller target name, for ``return a, b`` into ``x, y = helper(...)`` where the
+    local is bound once in the helper."""
+    if returned is None or targets is None:
+        return {}
+    pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+    if isinstance(targets, cst.Name):
+        pairs = [(returned, targets)]
+    elif isinstance(targets, (cst.Tuple, cst.List)) and isinstance(returned, (cst.Tuple, cst.List)) \
+            and len(targets.elements) == len(returned.elements):
+        pairs = [(r.value, t.value) for r, t in zip(returned.elements, targets.elements)]
+    stores = _store_counts(tree)
+    found = {}
+    for value, target in pairs:
+        if (isinstance(value, cst.Name) and isinstance(target, cst.Name) and value.value in local
+                and stores.get(value.value) == 1 and target.value != "_"):
+            found[value.value] = target.value
+    return found
+
+
+def _store_counts(tree: ast.AST) -> dict[str, int]:
+    stores: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    return stores
+
+
+def _assignments(targets: cst.BaseExpression, value: cst.BaseExpression) -> list[cst.BaseStatement]:
+    """``targets = value``, one assignment per element when both are tuples of the same length
+    (and none where a name would be assigned to itself)."""
+    if isinstance(targets, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) \
+            and len(targets.elements) == len(value.elements) \
+            and not any(isinstance(e, cst.StarredElement) for e in [*targets.elements, *value.elements]):
+        out = []
+        for target, element in zip(targets.elements, value.elements):
+            out.extend(_assignments(target.value, element.value))
+        return out
+    if isinstance(targets, cst.Name) and isinstance(value, cst.Name) and targets.value == value.value:
+        return []
+    if isinstance(targets, cst.Name) and targets.value == "_":
+        return []  # discarded
+    return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(targets)], value)])]
+
+
+def _all_names(node: cst.CSTNode) -> set[str]:
+    names: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            names.add(name.value)
+
+    node.visit(Collect())
+    return names
+
+
+class _Substitute(cst.CSTTransformer):
+    """Names in expression and target positions replaced by ``mapping`` (never attribute names,
+    keywords or parameters)."""
+
+    def __init__(self, mapping: dict[str, cst.BaseExpression]) -> None:
+        super().__init__()
+        self.mapping = mapping
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(keyword=original.keyword)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        replacement = self.mapping.get(original.value)
+        return replacement if replacement is not None else updated
+
+
+def _folded_expression(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``a if True else b`` -> ``a`` (a flag argument written into its helper)."""
+    return node.visit(_FoldConditions()) if isinstance(node, cst.CSTNode) else node
+
+
+def _folded(node: cst.BaseStatement) -> cst.BaseStatement:
+    return node.visit(_FoldConditions())
+
+
+class _FoldConditions(cst.CSTTransformer):
+    def leave_IfExp(self, original: cst.IfExp, updated: cst.IfExp) -> cst.BaseExpression:
+        if isinstance(updated.test, cst.Name) and updated.test.value in ("True", "False"):
+            return updated.body if updated.test.value == "True" else updated.orelse
+        return updated
+
+
+def _without_unused_helpers(module: cst.Module, written_out: list[str]) -> cst.Module:
+    """The module without the written-out helpers nothing calls any more (methods by attribute
+    name, functions by name), to a fixed point. Only the definitions change: every other node
+    stays the same object (findings map statements back to the user's lines by identity)."""
+    candidates = set(written_out)
+    while True:
+        names = _names_outside(module, candidates)
+        unused = {key for key in candidates if key.rsplit(".", 1)[-1] not in names}
+        if not unused:
+            return module
+        body = []
+        for node in module.body:
+            if isinstance(node, cst.FunctionDef) and node.name.value in unused:
+                continue
+            if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock) and any(
+                    f"{node.name.value}.{item.name.value}" in unused
+                    for item in node.body.body if isinstance(item, cst.FunctionDef)):
+                kept = [item for item in node.body.body if not (
+                    isinstance(item, cst.FunctionDef) and f"{node.name.value}.{item.name.value}" in unused)]
+                node = node.with_changes(body=node.body.with_changes(body=kept or [cst.SimpleStatementLine([cst.Pass()])]))
+            body.append(node)
+        module = module.with_changes(body=body)
+        candidates -= unused
+
+
+def _names_outside(module: cst.Module, candidates: set[str]) -> set[str]:
+    """Every Name and attribute name used outside the candidates' own definitions."""
+    names: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.cls: str | None = None
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            self.cls = node.name.value
+
+        def leave_ClassDef(self, node: cst.ClassDef) -> None:
+            self.cls = None
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            key = f"{self.cls}.{node.name.value}" if self.cls else node.name.value
+            return key not in candidates
+
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    module.visit(Collect())
+    return names
