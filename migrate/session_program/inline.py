@@ -114,13 +114,12 @@ def inline_graph_helpers(module: cst.Module, resolver: Resolver) -> Inlined:
     except Exception:  # no (single) Session: the analysis reports it
         return Inlined(module)
     helpers = _helpers(module, resolver)
-    if not helpers:
-        return Inlined(module)
     writer = _Writer(module, resolver, helpers, owner, block)
     new_region = writer.statements(block[:session_index], depth=0)
-    if not writer.written_out:
+    new_block = _constant_lookups([*new_region, *block[session_index:]], writer)
+    if not writer.written_out and all(new is old for new, old in zip(new_block, block)) \
+            and len(new_block) == len(block):
         return Inlined(module)
-    new_block = [*new_region, *block[session_index:]]
     body = []
     for node in module.body:
         if owner is not None and node is owner:
@@ -527,6 +526,80 @@ def _returned_into(returned, targets, local: set[str], tree: ast.AST) -> dict[st
                 and stores.get(value.value) == 1 and target.value != "_"):
             found[value.value] = target.value
     return found
+
+
+def _constant_lookups(block: list[cst.BaseStatement], writer: "_Writer") -> list[cst.BaseStatement]:
+    """``fetches["loss"]`` -> ``loss`` where ``fetches = {"loss": loss, ...}`` is bound once, every
+    value a name bound once, and the dict is only ever read by literal keys: the graph names a
+    Session.run fetches and feeds, as the analysis needs them. The dict itself then goes."""
+    counts: dict[str, int] = {}
+    for node in block:
+        for name in _binds(node):
+            counts[name] = counts.get(name, 0) + 1
+    tables: dict[str, dict[str, cst.Name]] = {}
+    definitions: dict[str, cst.BaseStatement] = {}
+    for node in block:
+        small = node.body[0] if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 else None
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.Dict)):
+            continue
+        name = small.targets[0].target.value
+        table = {}
+        for element in small.value.elements:
+            if not (isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
+                    and isinstance(element.value, cst.Name) and counts.get(element.value.value) == 1):
+                break
+            table[element.key.evaluated_value] = element.value
+        else:
+            if counts.get(name) == 1 and table:
+                tables[name] = table
+                definitions[name] = node
+    if not tables:
+        return block
+    readable = set(tables)
+
+    class Uses(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> bool:
+            key = _literal_key(node)
+            if isinstance(node.value, cst.Name) and node.value.value in tables:
+                if key is None or key not in tables[node.value.value]:
+                    readable.discard(node.value.value)
+                return False
+            return True
+
+        def visit_Name(self, node: cst.Name) -> None:
+            readable.discard(node.value)
+
+    for node in block:
+        if any(node is definitions[name] for name in tables):
+            node.body[0].value.visit(Uses())
+        else:
+            node.visit(Uses())
+    if not readable:
+        return block
+
+    class Replace(cst.CSTTransformer):
+        def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+            if isinstance(original.value, cst.Name) and original.value.value in readable:
+                return tables[original.value.value][_literal_key(original)]
+            return updated
+
+    new_block = []
+    for node in block:
+        if any(node is definitions[name] for name in readable):
+            continue
+        new = node.visit(Replace())
+        if new is not node:
+            writer._remember(new, writer.origins.get(id(node), node))
+        new_block.append(new)
+    return new_block
+
+
+def _literal_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) \
+            and isinstance(node.slice[0].slice.value, cst.SimpleString):
+        return node.slice[0].slice.value.evaluated_value
+    return None
 
 
 def _store_counts(tree: ast.AST) -> dict[str, int]:
