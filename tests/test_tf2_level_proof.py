@@ -24,8 +24,11 @@ HALLSTROM = ct.REPO / "tf1_reference" / "data" / "hallstrom_echo_tf1.py"
 SINE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "stacked_lstm_sine_two_sites.py"
 D2L = ct.REPO / "tests" / "fixtures" / "tf2_level" / "d2l_char_lm_tf1.py"
 DROPOUT = ct.REPO / "tests" / "fixtures" / "tf2_level" / "dropout_keep_prob_placeholder.py"
-SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT]
-SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob"]
+# The course LanguageModel: its graphs built by methods of a class, training and evaluation
+# graphs sharing every weight through variable_scope(reuse=AUTO_REUSE).
+COURSE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "course_language_model_tf1.py"
+SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE]
+SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob", "course_language_model"]
 
 # What a tf2 program must not use any more (the level's contract, point 5): by what names refer
 # to, never by text (the scripts' own names say "placeholder" and their docstrings "Session").

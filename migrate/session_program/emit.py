@@ -27,7 +27,7 @@ import libcst as cst
 
 from migrate import tf2_optimizers
 from migrate.session_program import Refusal
-from migrate.session_program.native_rnn import NativeRnn, rnn_layer_statement
+from migrate.session_program.native_rnn import NativeRnn, rnn_layer_statement, shared_cells_function
 from migrate.session_program.initializers import DEFAULT_FLOAT, DEFAULT_OTHER, GET_VARIABLE_PARAMETERS, NO_EFFECT
 from migrate.session_program.initializers import RULES as INITIALIZER_RULES
 from migrate.session_program.initializers import keras_initializer
@@ -124,7 +124,9 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
         layers_after.setdefault(id(layer.after), []).append(layer)
         # Through the RNN layer, which every step that runs the cell holds (a program inside a
         # function keeps its state in locals: prove reaches them through the steps' closures).
-        weights.append((layer.scope, f"{layer.name}.cell"))
+        if layer.owner is None:  # a layer sharing another's cells adds no TF1 names
+            weights.append((layer.scope, f"{layer.name}.cell"))
+    shared_cells = None
     for statement in program.statements:
         before = len(body)
         _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver,
@@ -135,7 +137,10 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             body[before] = _with_blank_lines(body[before], pending_blank)
             pending_blank = 0
         for layer in layers_after.get(id(statement), []):
-            body.append(rnn_layer_statement(layer))
+            if layer.owner is not None and shared_cells is None:
+                shared_cells = names.fresh("shared_cells")
+                body.append(_with_blank_lines(shared_cells_function(shared_cells), 1))
+            body.append(rnn_layer_statement(layer, shared_cells or "shared_cells"))
         dense = native.dense_layers.get(id(statement))
         if dense is not None:  # created where TF1's dense call built its variables
             body.append(_with_leading(statement.node, dense.statement) if len(body) == before else dense.statement)
@@ -200,6 +205,16 @@ def _statement_into(body, statement, replacements, code, weights, variable_count
         target = statement.node.body[0].targets[0].target.value
         if resolver.call_path(statement.call) == "tensorflow.get_variable":
             new, tf1_name = _get_variable_statement(statement, code, resolver)
+            shared = native.variables_by_tf1_name.get(tf1_name)
+            if shared is not None and statement.reuse:
+                # A reusing variable scope: TF1 returned the variable it made first.
+                body.append(_with_leading(statement.node, cst.parse_statement(
+                    f"{target} = {shared}  # TF1 reused {tf1_name} (variable_scope reuse)\n")))
+                return
+            if shared is not None:
+                raise Refusal(statement.call, f"get_variable of {tf1_name!r} a second time without reuse (TF1 raised "
+                              "ValueError)", "")
+            native.variables_by_tf1_name[tf1_name] = target
             body.append(new)
             weights.append((tf1_name, target))
         else:

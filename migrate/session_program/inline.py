@@ -9,8 +9,9 @@ in the graph region is replaced by the helper's body:
 - a *statement call* (``a, b = model.run(x, is_training=True)``, ``build()``) by the body's
   statements, the parameters bound to the arguments, the locals renamed where the block already
   uses their names, and ``return e`` as the assignment of ``e`` to the call's targets;
-- a *cell-building expression* (``[self.make_cell(p) for _ in range(n)]``, a helper whose body
-  is locals used once and one ``return``) by the returned expression, substituted in place.
+- a *cell-building expression* (``[self.make_cell(p) for _ in range(n)]``, a helper that only
+  calls Keras constructors and cell wrappers, its body locals used once and one ``return``) by
+  the returned expression, substituted in place.
 
 ``self`` becomes the instance's name (``model = LanguageModel(...)``, bound once). Helpers whose
 calls were all written out are removed from the module. What is not certain to mean the same
@@ -27,8 +28,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrate.qualified_names import import_map
-from migrate.session_program.regions import _find_session, mentioned_paths
-from migrate.session_program.resolve import Resolver, is_keras, is_runtime, is_tensorflow
+from migrate.session_program.names import name_use
+from migrate.session_program.regions import RUNTIME_WRAPPERS, _find_session, mentioned_paths
+from migrate.session_program.resolve import Resolver, calls_in, is_keras, is_runtime, is_tensorflow
 
 # How deep helpers may call helpers (a bound on recursion, which is never written out).
 MAX_DEPTH = 8
@@ -249,17 +251,28 @@ class _Writer:
         for node in module.body:
             self.taken |= _binds(node)
         for node in block:
-            self.taken |= _all_names(node)
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                # A definition's own locals are its business; the globals it reads are not.
+                use = name_use(cst.Module([node]).code)
+                self.taken |= use.binds | use.reads
+            else:
+                self.taken |= _all_names(node)
         if isinstance(owner, cst.FunctionDef):
             self.taken |= {p.name.value for p in owner.params.params}
         self.renamed_into: set[str] = set()  # caller names a helper's local was renamed to
         self.block_binds: dict[str, int] = {}
         for node in block:
+            if owner is None and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                continue  # a module-level program: the helpers' own definitions
             for name in _binds(node):
                 self.block_binds[name] = self.block_binds.get(name, 0) + 1
+        # Inside a function the block's names are locals, which a helper's globals of the same
+        # name do not see; in the module or its __main__ block they are those very globals.
+        self.shadowing: set[str] = set()
         if isinstance(owner, cst.FunctionDef):
             for param in owner.params.params:
                 self.block_binds[param.name.value] = self.block_binds.get(param.name.value, 0) + 1
+            self.shadowing = set(self.block_binds)
 
     def _remember(self, new: cst.CSTNode, origin: cst.CSTNode) -> None:
         self.alive.append(new)
@@ -369,7 +382,7 @@ class _Writer:
         comprehension = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
                          for n in ast.walk(c.target) if isinstance(n, ast.Name)}
         free = loads - parameters - local - comprehension
-        return not any(name in self.block_binds for name in free)
+        return not any(name in self.shadowing for name in free)
 
     def _write_out(self, helper, receiver, call, targets, origin) -> list[cst.BaseStatement] | None:
         bound = self._bindings(helper, receiver, call)
@@ -469,6 +482,9 @@ class _Writer:
         bound = self._bindings(helper, receiver, call)
         if bound is None:
             return None
+        called = [self.resolver.call_path(c) for c in calls_in(helper.node, self.resolver)]
+        if not called or not all(is_keras(path) or path in RUNTIME_WRAPPERS for path in called):
+            return None  # only cell builders: anything that computes is written out as statements
         tree = ast.parse(cst.Module([helper.node]).code).body[0]
         if any(isinstance(n, ast.comprehension) for n in ast.walk(tree)):
             return None  # a local or parameter read in a loop would be evaluated once per item

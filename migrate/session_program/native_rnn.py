@@ -67,6 +67,7 @@ class DenseLayer:
     name: str
     statement: cst.BaseStatement  # its creation, at module (block) level
     tf1_name: str  # the TF1 variable scope of its kernel and bias
+    units: cst.BaseExpression | None = None
 
 
 @dataclass
@@ -79,6 +80,9 @@ class RnnLayer:
     masked: bool
     scope: str  # the TF1 variable scope of the cell's weights (checkpoint names)
     go_backwards: bool = False
+    family: str = ""
+    # The layer whose cells this one runs (TF1 reused the scope's variables), or None.
+    owner: "RnnLayer | None" = None
 
 
 class NativeRnn:
@@ -91,6 +95,8 @@ class NativeRnn:
         self.layers: dict = {}  # (id of the driver statement, direction) -> its layer
         self.dense_layers: dict[int, DenseLayer] = {}  # id of the dense statement -> its layer
         self._dense_names: dict[str, int] = {}
+        self._dense_by_tf1_name: dict[str, DenseLayer] = {}
+        self.variables_by_tf1_name: dict[str, str] = {}  # get_variable's TF1 name -> the output's name
         self.uses_state_tuple = False
         self._cells_driven: dict[str, cst.CSTNode] = {}
         self._rewritten: dict[int, list[cst.BaseStatement]] = {}
@@ -144,7 +150,9 @@ class NativeRnn:
         if isinstance(initial_state, cst.Name) and initial_state.value == "None":
             initial_state = None
         layer_name = self.fresh_name(f"{cell.value}_rnn")
-        self.layers[(id(statement), "")] = RnnLayer(layer_name, cell.value, builder, sequence_length is not None, scope)
+        owner = self._shared_driver(statement, scope, family, call)
+        self.layers[(id(statement), "")] = RnnLayer(layer_name, cell.value, builder, sequence_length is not None, scope,
+                                                    family=family, owner=owner)
 
         outputs_name = self.fresh_name("rnn_outputs")
         state_name = self.fresh_name("keras_state")
@@ -186,6 +194,21 @@ class NativeRnn:
         statements = [cst.parse_statement(line + "\n") for line in lines]
         statements[0] = statements[0].with_changes(leading_lines=leading_lines)
         return statements
+
+    def _shared_driver(self, statement: GraphStatement, scope: str, family: str, call: cst.Call) -> "RnnLayer | None":
+        """The RNN layer whose weights a driver shares: one run earlier under the same TF1 scope,
+        the driver being in a reusing variable scope (TF1 found the variables by name)."""
+        earlier = [layer for layer in self.layers.values() if layer.scope == scope]
+        if not earlier:
+            return None
+        if not statement.reuse:
+            raise Refusal(call, f"a second RNN driver in the scope {scope!r} without reuse (TF1 raised ValueError)", "")
+        owner = earlier[0]
+        while owner.owner is not None:
+            owner = owner.owner
+        if owner.family != family or owner.go_backwards:
+            raise Refusal(call, f"an RNN driver reusing {scope!r} with cells of another kind", "")
+        return owner
 
     def _claim_cell(self, cell: cst.BaseExpression | None, call: cst.Call) -> tuple[str, GraphStatement]:
         """The state family and builder of the cell a driver runs; each cell is run by one driver
@@ -254,6 +277,14 @@ class NativeRnn:
         if name_node is not None and not isinstance(name_node, cst.SimpleString):
             raise Refusal(name_node, "a dense layer name that is not a string literal", "")
         base = statement.variable_scope + (name_node.evaluated_value if name_node is not None else "dense")
+        owner = self._dense_by_tf1_name.get(base)
+        if owner is not None and statement.reuse:
+            # A reusing variable scope: TF1 ran the layer of the same name again, its weights shared.
+            if code(owner.units) != code(arguments["units"]):
+                raise Refusal(call, f"dense {base!r} reused with other units", "")
+            return cst.parse_statement(
+                f"{code(target)} = {owner.name}({code(arguments['inputs'])})  # TF1 reused {base} (variable_scope reuse)\n"
+            ).with_changes(leading_lines=leading_lines)
         # TF1 made layer scopes unique as it built them: dense, dense_1, dense_2 ...
         count = self._dense_names.get(base, 0)
         self._dense_names[base] = count + 1
@@ -268,7 +299,8 @@ class NativeRnn:
             code(arguments[name]) if name == "units" else f"{name}={code(arguments[name])}"
             for name in DENSE_KERAS_ARGUMENTS if name in arguments)
         creation = cst.parse_statement(f"{layer_name} = keras.layers.Dense({written})  # TF1 {tf1_name}/kernel, {tf1_name}/bias\n")
-        self.dense_layers[id(statement)] = DenseLayer(layer_name, creation, tf1_name)
+        self.dense_layers[id(statement)] = DenseLayer(layer_name, creation, tf1_name, arguments["units"])
+        self._dense_by_tf1_name.setdefault(tf1_name, self.dense_layers[id(statement)])
         return cst.parse_statement(f"{code(target)} = {layer_name}({code(arguments['inputs'])})\n").with_changes(
             leading_lines=leading_lines)
 
@@ -559,9 +591,31 @@ def _to_tf1(family: str, state: str) -> str:
     return _TO_TF1[family].format(state=state)
 
 
-def rnn_layer_statement(layer: RnnLayer) -> cst.BaseStatement:
+def rnn_layer_statement(layer: RnnLayer, shared_cells: str = "shared_cells") -> cst.BaseStatement:
     masked = ", zero_output_for_mask=True" if layer.masked else ""
     masked += ", go_backwards=True" if layer.go_backwards else ""
     comment = "  # TF1: outputs past a sequence's length are zeros" if layer.masked else ""
+    cells = layer.cell
+    if layer.owner is not None:
+        cells = f"{shared_cells}({layer.cell}, {layer.owner.cell})"
+        comment = f"  # TF1 reused {layer.scope}'s variables: {layer.owner.cell}'s cells run here"
     return cst.parse_statement(
-        f"{layer.name} = keras.layers.RNN({layer.cell}, return_sequences=True, return_state=True{masked}){comment}\n")
+        f"{layer.name} = keras.layers.RNN({cells}, return_sequences=True, return_state=True{masked}){comment}\n")
+
+
+def shared_cells_function(name: str) -> cst.FunctionDef:
+    """The output's helper for RNN drivers TF1 ran in a reusing variable scope: the cells built
+    again there run the first cells' Keras cells (their weights), inside their own wrappers."""
+    return cst.parse_statement(
+        f"def {name}(cells, owner):\n"
+        f'    """`cells`, built again where TF1 reused the variables of `owner`: the same Keras cells (the same\n'
+        f'    weights) inside the wrappers of `cells` (a dropout wrapper keeps its keep probabilities)."""\n'
+        f"    if isinstance(owner, keras.layers.StackedRNNCells):\n"
+        f"        if len(cells.cells) != len(owner.cells):\n"
+        f"            raise ValueError(f\"expected {{len(owner.cells)}} cells to share, got {{len(cells.cells)}}\")\n"
+        f"        return keras.layers.StackedRNNCells([{name}(cell, base) for cell, base in zip(cells.cells, owner.cells)])\n"
+        f"    base = getattr(owner, \"cell\", owner)\n"
+        f"    if hasattr(cells, \"cell\"):  # a wrapper, not built yet: it runs the shared cell\n"
+        f"        cells.cell = base\n"
+        f"        return cells\n"
+        f"    return base\n")

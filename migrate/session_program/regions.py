@@ -82,6 +82,7 @@ class GraphStatement:
     variable_scope: str = ""
     name_scope: str = ""
     scope_initializer: cst.BaseExpression | None = None  # variable_scope(initializer=...)
+    reuse: bool = False  # in a variable scope with reuse=True / AUTO_REUSE: same TF1 name, same weights
 
 
 @dataclass
@@ -153,11 +154,11 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
     statements = []
     factories = {node.name.value for node in module.body
                  if isinstance(node, cst.FunctionDef) and factory_return(node, resolver) is not None}
-    for index, (node, variable_scope, name_scope, initializer) in enumerate(
+    for index, (node, variable_scope, name_scope, initializer, reuse) in enumerate(
             _without_scopes(block[:session_index], resolver)):
         statement = _classify(module, node, index, resolver, frozenset(factories))
         statement.variable_scope, statement.name_scope = variable_scope, name_scope
-        statement.scope_initializer = initializer
+        statement.scope_initializer, statement.reuse = initializer, reuse
         statements.append(statement)
     outside = []
     if owner is not None:
@@ -188,34 +189,42 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
 
 
 def _without_scopes(nodes, resolver: Resolver, variable_scope: str = "", name_scope: str = "",
-                    entered: set[str] | None = None, initializer: cst.BaseExpression | None = None):
+                    entered: dict[str, bool] | None = None, initializer: cst.BaseExpression | None = None,
+                    reuse: bool = False, names_entered: dict[str, int] | None = None):
     """The statements of ``nodes`` with ``with variable_scope("a"):`` / ``name_scope("a"):`` blocks
-    opened up: (statement, variable scope prefix, name scope prefix). A TF2 program has no
-    scopes; what they did -- prefix the TF1 names -- is kept for the checkpoint names."""
-    entered = set() if entered is None else entered
+    opened up: (statement, variable scope prefix, name scope prefix, default initializer, reuse).
+    A TF2 program has no scopes; what they did -- prefix the TF1 names, share variables by name
+    under ``reuse`` -- is kept for the checkpoint names and the sharing (:mod:`.emit`)."""
+    entered = {} if entered is None else entered
+    names_entered = {} if names_entered is None else names_entered
     for node in nodes:
         scope = _scope_block(node, resolver)
         if scope is None:
-            yield node, variable_scope, name_scope, initializer
+            yield node, variable_scope, name_scope, initializer, reuse
             continue
-        kind, name, scope_initializer = scope
+        kind, name, scope_initializer, scope_reuse = scope
         full = (variable_scope if kind == "variable_scope" else name_scope) + name
-        if full in entered:
-            raise Refusal(node, f"the scope {full!r} entered twice (TF1 shared or renamed its variables)",
-                          "the tf2 level does not restructure shared scopes yet")
-        entered.add(full)
+        inner_reuse = reuse or scope_reuse
+        if full in entered and not (kind == "variable_scope" and inner_reuse):
+            raise Refusal(node, f"the scope {full!r} entered twice without reuse (TF1 renamed its variables)",
+                          "the tf2 level shares a scope's variables only under reuse=True or AUTO_REUSE")
+        entered[full] = True
         inner_variable = variable_scope + name + "/" if kind == "variable_scope" else variable_scope
-        inner_name = name_scope + name + "/"
+        # Entered again, TF1 gave the name scope a new name ("lm_1"): tf.Variable names follow it.
+        count = names_entered.get(name_scope + name, 0)
+        names_entered[name_scope + name] = count + 1
+        inner_name = name_scope + (name if count == 0 else f"{name}_{count}") + "/"
         body = list(node.body.body)
         if body and node.leading_lines:
             body[0] = body[0].with_changes(leading_lines=[*node.leading_lines, *body[0].leading_lines])
         yield from _without_scopes(body, resolver, inner_variable, inner_name, entered,
-                                   scope_initializer if scope_initializer is not None else initializer)
+                                   scope_initializer if scope_initializer is not None else initializer,
+                                   inner_reuse if kind == "variable_scope" else reuse, names_entered)
 
 
 def _scope_block(node: cst.BaseStatement, resolver: Resolver):
-    """("variable_scope" | "name_scope", name, default initializer or None) for
-    ``with tf.compat.v1.variable_scope("name"[, initializer=...]):``."""
+    """("variable_scope" | "name_scope", name, default initializer or None, reuse) for
+    ``with tf.compat.v1.variable_scope("name"[, initializer=...][, reuse=...]):``."""
     if not isinstance(node, cst.With) or len(node.items) != 1 or not isinstance(node.body, cst.IndentedBlock):
         return None
     item = node.items[0]
@@ -224,16 +233,28 @@ def _scope_block(node: cst.BaseStatement, resolver: Resolver):
         return None
     call = item.item
     first = call.args[0] if call.args else None
-    # reuse=None / False change nothing; a scope's default initializer is read by get_variable.
-    others = [a for a in call.args[1:] if not (a.keyword and a.keyword.value in ("reuse",)
-                                               and isinstance(a.value, cst.Name) and a.value.value in ("None", "False"))
-              and not (a.keyword and a.keyword.value == "initializer" and path == "tensorflow.variable_scope")]
+    reuse = False
+    others = []
+    for argument in call.args[1:]:
+        keyword = argument.keyword.value if argument.keyword else None
+        if keyword == "initializer" and path == "tensorflow.variable_scope":
+            continue
+        if keyword == "reuse" and path == "tensorflow.variable_scope":
+            value = argument.value
+            if isinstance(value, cst.Name) and value.value in ("None", "False"):
+                continue  # reuse=None / False change nothing
+            if (isinstance(value, cst.Name) and value.value == "True") or \
+                    resolver.normalised(value) == "tensorflow.AUTO_REUSE":
+                reuse = True
+                continue
+        others.append(argument)
     if (item.asname is not None or first is None or first.keyword is not None and first.keyword.value not in ("name_or_scope", "name")
             or not isinstance(first.value, cst.SimpleString) or others):
         raise Refusal(node, f"{path.replace('tensorflow', 'tf.compat.v1')} used other than with one literal name "
-                      "(a scope object, reuse, default names)", "the tf2 level opens literal, non-reusing scopes only")
+                      "(a scope object, default names, reuse other than True / AUTO_REUSE)",
+                      "the tf2 level opens literal scopes only")
     initializer = next((a.value for a in call.args[1:] if a.keyword and a.keyword.value == "initializer"), None)
-    return path.rsplit(".", 1)[1], first.value.evaluated_value, initializer
+    return path.rsplit(".", 1)[1], first.value.evaluated_value, initializer, reuse
 
 
 def _blocks(module: cst.Module) -> list[tuple[cst.CSTNode | None, list[cst.BaseStatement]]]:

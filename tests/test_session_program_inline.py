@@ -1,0 +1,261 @@
+"""The tf2 level's helper inlining (``migrate.session_program.inline``) and variable-scope reuse.
+
+Inputs are keras-level code (what the tf2 stage reads); expected outputs are written by hand.
+"""
+
+from textwrap import dedent
+
+import libcst as cst
+
+from migrate.engine import rewrite_source
+from migrate.session_program.inline import inline_graph_helpers
+from migrate.session_program.resolve import Resolver
+
+HEADER = """\
+import tensorflow as tf
+import keras
+from tf2_port import keras_rnn
+"""
+
+MODEL_CLASS = '''
+class Model(object):
+    def __init__(self, units):
+        self.units = units
+
+    def make_cell(self, keep):
+        cell = keras.layers.LSTMCell(self.units)
+        return keras_rnn.DropoutWrapper(cell, output_keep_prob=keep)
+
+    def build(self, x, is_training):
+        keep = 0.5 if is_training else 1.0
+        cells = [self.make_cell(keep) for _ in range(2)]
+        outputs, state = keras_rnn.dynamic_rnn(keras.layers.StackedRNNCells(cells), x, dtype=tf.float32)
+        return outputs
+'''
+
+
+def _inlined(source: str) -> str:
+    module = cst.parse_module(HEADER + dedent(source))
+    return inline_graph_helpers(module, Resolver(module.code, lambda node: None)).module.code[len(HEADER):]
+
+
+def test_methods_are_written_out_with_self_as_the_instance_and_removed_from_the_class() -> None:
+    source = MODEL_CLASS + '''
+def main(data):
+    model = Model(4)
+    x = tf.compat.v1.placeholder(tf.float32, [None, 3, 2])
+    y = model.build(x, is_training=True)
+    with tf.compat.v1.Session() as sess:
+        print(sess.run(y, {x: data}))
+'''
+    expected = '''
+class Model(object):
+    def __init__(self, units):
+        self.units = units
+
+def main(data):
+    model = Model(4)
+    x = tf.compat.v1.placeholder(tf.float32, [None, 3, 2])
+    keep = 0.5
+    cells = [keras_rnn.DropoutWrapper(keras.layers.LSTMCell(model.units), output_keep_prob=keep) for _ in range(2)]
+    y, state = keras_rnn.dynamic_rnn(keras.layers.StackedRNNCells(cells), x, dtype=tf.float32)
+    with tf.compat.v1.Session() as sess:
+        print(sess.run(y, {x: data}))
+'''
+    assert _inlined(source) == expected
+
+
+def test_a_second_call_gets_fresh_local_names_and_the_first_keeps_them() -> None:
+    source = '''
+def layer(x, units):
+    w = tf.compat.v1.get_variable("w", [3, units])
+    out = tf.matmul(x, w)
+    return out
+
+x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+with tf.compat.v1.variable_scope("a"):
+    first = layer(x, 3)
+with tf.compat.v1.variable_scope("b"):
+    second = layer(first, 3)
+with tf.compat.v1.Session() as sess:
+    print(sess.run(second, {x: data}))
+'''
+    expected = '''
+x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+with tf.compat.v1.variable_scope("a"):
+    w = tf.compat.v1.get_variable("w", [3, 3])
+    first = tf.matmul(x, w)
+with tf.compat.v1.variable_scope("b"):
+    w_2 = tf.compat.v1.get_variable("w", [3, 3])
+    second = tf.matmul(first, w_2)
+with tf.compat.v1.Session() as sess:
+    print(sess.run(second, {x: data}))
+'''
+    assert _inlined(source) == expected
+
+
+def test_an_argument_with_calls_is_evaluated_once_before_the_body() -> None:
+    source = '''
+def scaled(x):
+    return tf.multiply(x, x)
+
+x = tf.compat.v1.placeholder(tf.float32, [None])
+y = scaled(tf.square(x))
+with tf.compat.v1.Session() as sess:
+    print(sess.run(y, {x: data}))
+'''
+    expected = '''
+x = tf.compat.v1.placeholder(tf.float32, [None])
+x_2 = tf.square(x)
+y = tf.multiply(x_2, x_2)
+with tf.compat.v1.Session() as sess:
+    print(sess.run(y, {x: data}))
+'''
+    assert _inlined(source) == expected
+
+
+def test_helpers_whose_meaning_could_change_are_left_as_they_were() -> None:
+    cases = [
+        # a return inside a block
+        'def f(x):\n    if x is None:\n        return tf.zeros([1])\n    return tf.square(x)\n',
+        # *args
+        'def f(*xs):\n    return tf.square(xs[0])\n',
+        # a global the function block has a local of the same name for (written out, the
+        # helper would read the local)
+        'def f(x):\n    return tf.square(x) * scale\n',
+    ]
+    for helper in cases:
+        source = 'scale = 2.0\n' + helper + '''
+def main(data):
+    x = tf.compat.v1.placeholder(tf.float32, [None])
+    scale = 3.0
+    y = f(x)
+    with tf.compat.v1.Session() as sess:
+        print(sess.run(y, {x: data}))
+'''
+        assert _inlined(source) == dedent(source), helper
+
+
+def test_a_helper_still_called_elsewhere_stays_defined() -> None:
+    source = '''
+def square(x):
+    return tf.square(x)
+
+x = tf.compat.v1.placeholder(tf.float32, [None])
+y = square(x)
+with tf.compat.v1.Session() as sess:
+    print(sess.run(y, {x: data}), square)
+'''
+    out = _inlined(source)
+    assert "def square(x):" in out and "y = tf.square(x)" in out
+
+
+def test_literal_key_lookups_of_a_dict_of_graph_names_read_the_names() -> None:
+    source = '''
+x = tf.compat.v1.placeholder(tf.float32, [None])
+y = tf.square(x)
+feeds = {"x": x}
+fetches = {"y": y}
+other = {"y": y}
+with tf.compat.v1.Session() as sess:
+    print(sess.run(fetches["y"], {feeds["x"]: data}), sess.run(other["y"], {x: data}), other)
+'''
+    expected = '''
+x = tf.compat.v1.placeholder(tf.float32, [None])
+y = tf.square(x)
+other = {"y": y}
+with tf.compat.v1.Session() as sess:
+    print(sess.run(y, {x: data}), sess.run(other["y"], {x: data}), other)
+'''
+    assert _inlined(source) == expected  # `other` is used whole, so it stays a dict
+
+
+def _tf2(source: str):
+    return rewrite_source(dedent(source), "tf2", "script.py")
+
+
+def test_a_refusal_inside_written_out_code_points_at_the_helpers_line() -> None:
+    source = '''
+        import tensorflow as tf
+
+        def build(x):
+            y = tf.square(x)
+            saver = tf.train.Saver()
+            return y, saver
+
+        x = tf.placeholder(tf.float32, [None])
+        y, saver = build(x)
+        with tf.Session() as sess:
+            print(sess.run(y, {x: [1.0]}))
+    '''
+    result = _tf2(source)
+    refusals = [f for f in result.findings if f.code == "TFM601"]
+    assert len(refusals) == 1 and "Saver" in refusals[0].message
+    assert refusals[0].line == 6  # `saver = tf.train.Saver()` inside build()
+    assert not result.steps
+
+
+LM_SCRIPT = '''
+    import tensorflow as tf
+
+    def model(x, keep):
+        cells = [tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.LSTMCell(4), output_keep_prob=keep) for _ in range(2)]
+        cell = tf.nn.rnn_cell.MultiRNNCell(cells)
+        outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+        w = tf.get_variable("w", [4, 1])
+        logits = tf.layers.dense(outputs, 3)
+        return tf.tensordot(outputs, w, 1) + logits
+
+    x = tf.placeholder(tf.float32, [None, 5, 2])
+    with tf.variable_scope("lm"{reuse}):
+        train = model(x, 0.5)
+    with tf.variable_scope("lm"{reuse}):
+        test = model(x, 1.0)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        print(sess.run([train, test], {{x: data}}))
+'''
+
+
+def test_a_reusing_scope_shares_variables_dense_layers_and_cells_by_tf1_name() -> None:
+    result = _tf2(LM_SCRIPT.format(reuse=", reuse=tf.AUTO_REUSE"))
+    assert result.steps, [f.format() for f in result.findings]
+    code = result.code
+    assert "w_2 = w  # TF1 reused lm/w (variable_scope reuse)" in code
+    assert code.count("keras.layers.Dense(") == 1  # the second dense call runs the first layer
+    assert "# TF1 reused lm/dense (variable_scope reuse)" in code
+    assert "keras.layers.RNN(shared_cells(" in code
+    # Each TF1 variable name maps to one object of the program (prove hands weights over by it).
+    names = [name for name, _ in result.tf1_weights]
+    assert sorted(names) == sorted(set(names)) and "lm/w" in names and "lm/rnn" in names
+
+
+def test_a_scope_entered_twice_without_reuse_is_refused() -> None:
+    result = _tf2(LM_SCRIPT.format(reuse=""))
+    refusals = [f for f in result.findings if f.code == "TFM601"]
+    assert len(refusals) == 1 and "entered twice without reuse" in refusals[0].message, refusals
+
+
+def test_shared_cells_run_the_first_cells_weights_inside_their_own_wrappers() -> None:
+    # The output's helper, executed: the second stack's trainable weights are the first's.
+    import keras
+    import tensorflow as tf
+
+    from migrate.session_program.native_rnn import shared_cells_function
+    from tf2_port.tf1_dropout import TF1DropoutWrapper
+
+    namespace = {"keras": keras}
+    exec(cst.Module([shared_cells_function("shared_cells")]).code, namespace)
+    shared_cells = namespace["shared_cells"]
+    first = keras.layers.StackedRNNCells([TF1DropoutWrapper(keras.layers.LSTMCell(3), output_keep_prob=0.5)
+                                          for _ in range(2)])
+    wrapped = keras.layers.StackedRNNCells([TF1DropoutWrapper(keras.layers.LSTMCell(3), output_keep_prob=1.0)
+                                            for _ in range(2)])
+    bare = keras.layers.StackedRNNCells([keras.layers.LSTMCell(3) for _ in range(2)])
+    layers = [keras.layers.RNN(cells) for cells in
+              (first, shared_cells(wrapped, first), shared_cells(bare, first))]
+    for layer in layers:
+        layer(tf.ones([2, 4, 5]))
+    owned = [{id(v) for v in layer.trainable_variables} for layer in layers]
+    assert len(owned[0]) == 6 and owned[0] == owned[1] == owned[2]
+    assert layers[1].cell.cells[0].output_keep_prob == 1.0  # its own wrapper's setting kept
