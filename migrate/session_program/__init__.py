@@ -11,6 +11,8 @@ The modules, in the order the work happens:
 
 - :mod:`.resolve`: what a name or attribute chain of the stage's input refers to
   (``tensorflow...``, ``keras...``, ``tf2_port.keras_rnn...``), by binding.
+- :mod:`.inline`: graph-building helpers (functions, a model class's methods) the program calls,
+  written out where it calls them, so that every graph statement is in the program's block.
 - :mod:`.regions`: the module's top-level statements, split into the *graph region* (before the
   one ``Session``) and the *session region*, each graph statement classified (host code,
   placeholder, variable, layer, optimizer, train op, initializer, computation) with the names

@@ -68,6 +68,11 @@ def name_use(code: str) -> NameUse:
                     mutates.add(base.id)
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 mutates.add(node.target.id)
+    # A for loop's target is the loop's own until the loop ends (`for i in range(n): f(x[i])`
+    # reads x, not i), unless something outside the loop body reads it too.
+    loop_targets = {name for node in ast.walk(tree) if isinstance(node, ast.For) for name in _target_names(node.target)}
+    if loop_targets:
+        reads -= loop_targets - _loads_outside_loop_bodies(tree)
     # A comprehension variable that the statement also binds or reads outside the
     # comprehension stays (rare; over-reading only makes a slice larger).
     reads -= local_to_expressions - _outside_loads(tree, local_to_expressions)
@@ -98,6 +103,25 @@ def _outside_loads(tree: ast.AST, names: set[str]) -> set[str]:
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)):
             return
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
+            found.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    walk(tree)
+    return found
+
+
+def _loads_outside_loop_bodies(tree: ast.AST) -> set[str]:
+    """Names loaded anywhere but inside a for loop's body (its iterable counts as outside)."""
+    found: set[str] = set()
+
+    def walk(node: ast.AST) -> None:
+        if isinstance(node, ast.For):
+            walk(node.iter)
+            for child in node.orelse:
+                walk(child)
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             found.add(node.id)
         for child in ast.iter_child_nodes(node):
             walk(child)

@@ -521,6 +521,7 @@ def _fed_keep_probabilities(statement: GraphStatement, kinds: dict[str, str], pr
 def _assign_kinds(program: SessionProgram) -> None:
     """Each name's kind; a name both built once and computed per step cannot be split."""
     kinds: dict[str, str] = {}
+    empty_containers: dict[str, GraphStatement] = {}  # `outputs = []`, until something fills it
     for statement in program.statements:
         reads_tensors = sorted(name for name in statement.use.reads if kinds.get(name) in MOVED_KINDS)
         if reads_tensors and statement.kind == "host" and _is_print(statement.node):
@@ -541,6 +542,11 @@ def _assign_kinds(program: SessionProgram) -> None:
                               "build it from Python values (shapes, sizes) so it can be created once, before any step")
             for name in settings:
                 program.settings.setdefault(name, set()).update(statement.use.binds)
+        small = _small(statement.node)
+        if (statement.kind == "host" and isinstance(small, cst.Assign) and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name) and isinstance(small.value, (cst.List, cst.Dict))
+                and not small.value.elements):
+            empty_containers[small.targets[0].target.value] = statement
         if statement.kind in ("drop", "init"):
             for name in statement.use.binds:
                 kinds[name] = statement.kind
@@ -549,6 +555,11 @@ def _assign_kinds(program: SessionProgram) -> None:
             previous = kinds.get(name)
             kind = statement.kind
             if previous is None or previous == kind:
+                kinds[name] = kind
+                continue
+            if previous == "host" and kind == "computation" and name in empty_containers:
+                # outputs = []; outputs.append(tensor): a list of tensors, built in the step.
+                empty_containers.pop(name).kind = "computation"
                 kinds[name] = kind
                 continue
             moved = {previous in MOVED_KINDS, kind in MOVED_KINDS}

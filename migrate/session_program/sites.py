@@ -311,8 +311,7 @@ def _slice(program: SessionProgram, step: Step) -> None:
         if statement.kind != "computation" or not statement.use.binds & needed:
             continue
         chosen.append(statement)
-        if not statement.use.mutates & needed:
-            needed -= statement.use.binds - statement.use.mutates
+        needed -= statement.use.binds - statement.use.mutates  # a mutated name needs its earlier binding too
         needed |= {name for name in statement.use.reads if kinds.get(name) in ("computation", "input")}
     leftover = sorted(name for name in needed if kinds.get(name) in ("computation", "input"))
     if leftover:
