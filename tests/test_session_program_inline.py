@@ -259,3 +259,33 @@ def test_shared_cells_run_the_first_cells_weights_inside_their_own_wrappers() ->
     owned = [{id(v) for v in layer.trainable_variables} for layer in layers]
     assert len(owned[0]) == 6 and owned[0] == owned[1] == owned[2]
     assert layers[1].cell.cells[0].output_keep_prob == 1.0  # its own wrapper's setting kept
+
+
+def test_a_list_of_tensors_filled_in_a_loop_is_computed_in_the_step() -> None:
+    # `outputs = []` is plain Python until the loop appends tensors to it: then the list, the
+    # loop and its target all belong to the step that fetches what is stacked from it.
+    result = _tf2('''
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [None, 3])
+        w = tf.Variable(tf.ones([3, 1]))
+        outputs = []
+        for i in range(3):
+            outputs.append(tf.matmul(x[:, i:i + 1] * tf.ones([1, 3]), w))
+        total = tf.add_n(outputs)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            print(sess.run(total, {x: [[1.0, 2.0, 3.0]]}))
+    ''')
+    assert result.steps, [f.format() for f in result.findings]
+    step = result.code[result.code.index("def run_total"):]
+    assert "outputs = []" in step and "for i in range(3):" in step
+
+
+def test_a_for_loop_reads_what_it_iterates_over_not_its_own_target() -> None:
+    from migrate.session_program.names import name_use
+
+    use = name_use("for i in range(n):\n    out.append(x[i])\n")
+    assert "i" in use.binds and "i" not in use.reads and {"n", "x", "out"} <= use.reads
+    use = name_use("for i in range(i):\n    pass\n")  # the iterable reads the earlier i
+    assert "i" in use.reads
