@@ -29,7 +29,7 @@ import libcst as cst
 
 from migrate.qualified_names import import_map
 from migrate.session_program.names import name_use
-from migrate.session_program.regions import RUNTIME_WRAPPERS, _find_session, mentioned_paths
+from migrate.session_program.regions import RUNTIME_WRAPPERS, _find_session, factory_return, mentioned_paths
 from migrate.session_program.resolve import Resolver, calls_in, is_keras, is_runtime, is_tensorflow
 
 # How deep helpers may call helpers (a bound on recursion, which is never written out).
@@ -142,7 +142,8 @@ def _helpers(module: cst.Module, resolver: Resolver) -> dict[tuple[str | None, s
         for name in _binds(node):
             bound_counts[name] = bound_counts.get(name, 0) + 1
     for node in module.body:
-        if isinstance(node, cst.FunctionDef) and bound_counts.get(node.name.value) == 1:
+        if isinstance(node, cst.FunctionDef) and bound_counts.get(node.name.value) == 1 \
+                and factory_return(node, resolver) is None:  # cell factories stay: the analysis calls them
             found[(None, node.name.value)] = _Helper(node)
         elif (isinstance(node, cst.ClassDef) and bound_counts.get(node.name.value) == 1 and not node.decorators
               and all(isinstance(base.value, cst.Name) and base.value.value == "object" for base in node.bases)
