@@ -33,6 +33,7 @@ CODES = {
     "TFM601": ("warning", "file kept at the keras level: the tf2 level cannot restructure it exactly"),
     "TFM602": ("info", "Session program restructured into TensorFlow 2 steps"),
     "TFM603": ("info", "the TensorFlow 2 program imports tf2_port for a TF1 cell wrapper Keras 3 lacks"),
+    "TFM604": ("info", "the TensorFlow 2 program restores TF1 checkpoints through tf2_port.tf1_restore"),
 }
 
 

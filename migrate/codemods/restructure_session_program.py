@@ -10,6 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.qualified_names import import_map, qualified_name
 from migrate.session_program import Refusal
+from migrate.session_program.checkpoints import TF1_RESTORE
 from migrate.session_program.inline import inline_graph_helpers
 from migrate.session_program.emit import STATE_TUPLE_DEFINITION, restructure
 from migrate.session_program.regions import split
@@ -94,10 +95,18 @@ class RestructureSessionProgramCommand(TFCodemod):
             AddImportsVisitor.add_needed_import(self.context, "tensorflow", asname="tf")
         if "keras." in new_module.code:  # the optimizer, or an RNN layer the stage created
             AddImportsVisitor.add_needed_import(self.context, "keras")
+        for module_name in sorted(restructured.plain_imports):
+            AddImportsVisitor.add_needed_import(self.context, module_name)
         for module_name, name in sorted(restructured.imports):
             AddImportsVisitor.add_needed_import(self.context, module_name, name)
-        if restructured.imports:
-            names = ", ".join(f"{module_name}.{name}" for module_name, name in sorted(restructured.imports))
+        if TF1_RESTORE in restructured.imports:
+            self.report(module, "TFM604", "the TensorFlow 2 program restores TF1 checkpoints through "
+                        "tf2_port.tf1_restore.restore_tf1_checkpoint_into (TF1 names read, RNN weights converted); "
+                        "the optimizer's TF1 slots are not read: training resumed from one starts its optimizer afresh",
+                        "install tf1-migrate where the program runs, or convert old checkpoints once")
+        cell_imports = sorted(restructured.imports - {TF1_RESTORE})
+        if cell_imports:
+            names = ", ".join(f"{module_name}.{name}" for module_name, name in cell_imports)
             self.report(module, "TFM603", f"the TensorFlow 2 program imports {names}: TF1's cell wrapper semantics, "
                         "which Keras 3 lacks (DropoutWrapper drops whenever a keep probability is below 1, with no "
                         "training flag)", "install tf1-migrate where the program runs, or port the wrapper")

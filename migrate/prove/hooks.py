@@ -242,6 +242,29 @@ def install_session_hook() -> None:
         return result
 
     session_module.BaseSession.run = run
+    _install_saver_hook()
+
+
+def _install_saver_hook() -> None:
+    """``Saver.save`` / ``Saver.restore`` run the Session themselves (the save op, the restore
+    op): those runs are the Saver's, not the script's Session.run sites, and a migrated program
+    saves without any. They are not recorded."""
+    from tensorflow.python.training import saver as saver_module
+
+    for method in ("save", "restore"):
+        original = getattr(saver_module.Saver, method)
+
+        def unrecorded(*args, __original=original, **kwargs):
+            recorder = _ACTIVE[0] if _ACTIVE else None
+            if recorder is None:
+                return __original(*args, **kwargs)
+            inside, recorder.inside = recorder.inside, True
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                recorder.inside = inside
+
+        setattr(saver_module.Saver, method, functools.wraps(original)(unrecorded))
 
 
 def install_step_hook() -> None:

@@ -32,7 +32,10 @@ from migrate.session_program.initializers import DEFAULT_FLOAT, DEFAULT_OTHER, G
 from migrate.session_program.initializers import RULES as INITIALIZER_RULES
 from migrate.session_program.initializers import keras_initializer
 from migrate.session_program.names import name_use
-from migrate.session_program.regions import GRADIENTS, KEPT_KINDS, MOVED_KINDS, TRAINABLE_VARIABLES, SessionProgram
+from migrate.session_program import checkpoints
+from migrate.session_program.regions import (
+    GRADIENTS, KEPT_KINDS, MOVED_KINDS, TRAINABLE_VARIABLES, SessionProgram, saver_settings,
+)
 from migrate.session_program.resolve import Resolver, calls_in
 from migrate.session_program.sites import SessionUses, Step, fetched_names
 
@@ -48,6 +51,7 @@ class Restructured:
     weights: list[tuple[str, str]]  # (TF1 variable name or driver scope, the expression holding it)
     uses_state_tuple: bool
     imports: set[tuple[str, str]] = field(default_factory=set)  # (module, name) from tf2_port
+    plain_imports: set[str] = field(default_factory=set)  # modules the output imports whole (os)
 
 
 class _Names:
@@ -127,10 +131,23 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
         if layer.owner is None:  # a layer sharing another's cells adds no TF1 names
             weights.append((layer.scope, f"{layer.name}.cell"))
     shared_cells = None
+    saved: tuple[str, list[tuple[str, str]]] | None = None  # the checkpoint's name, the weights it tracks
+    trained_optimizers: list[str] = []  # optimizers whose minimize() came before (TF1 made their slots)
+    rnn_families = {f"{layer.name}.cell": layer.family for layer in native.layers.values()}
     for statement in program.statements:
         before = len(body)
-        _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements, resolver,
-                        native)
+        if statement.kind == "saver" and uses.saver_calls:
+            if saved is not None:
+                raise Refusal(statement.call, "a second Saver", "the tf2 level maps one Saver")
+            saved = (names.fresh("checkpoint"), list(weights))
+            body.append(_with_leading(statement.node, checkpoints.checkpoint_statement(
+                saved[0], saved[1], rnn_families, trained_optimizers)))
+            max_to_keep = saver_settings(statement.call, resolver)
+        elif statement.kind != "saver":
+            _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements,
+                            resolver, native)
+        if statement.kind == "train":
+            trained_optimizers.append(optimizers[next(iter(statement.use.binds))])
         if len(body) == before:
             pending_blank = pending_blank or _blank_lines(statement.node)
         elif pending_blank:
@@ -150,11 +167,29 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     body.append(_numpy_values_function(numpy_values))
     if names.dense_gradients:
         body.append(_dense_gradients_function(names.dense_gradients))
+    save = restore = ""
+    imports = set(native.imports)
+    plain_imports: set[str] = set()
+    if uses.saver_calls:
+        if saved is None:
+            raise Refusal(uses.saver_calls[0].call, "a Saver built other than once, in the graph region", "")
+        if any(call.method == "save" for call in uses.saver_calls):
+            save = names.fresh("save_checkpoint")
+            max_to_keep_code = code(max_to_keep) if max_to_keep is not None else checkpoints.DEFAULT_MAX_TO_KEEP
+            if max_to_keep_code in ("0", "None"):
+                max_to_keep_code = "None"  # TF1: None or 0 kept every checkpoint
+            body.append(checkpoints.save_function(save, saved[0], max_to_keep_code))
+            plain_imports.add("os")
+        if any(call.method == "restore" for call in uses.saver_calls):
+            restore = names.fresh("restore_checkpoint")
+            body.append(checkpoints.restore_function(restore, saved[0], saved[1]))
+            imports.add(checkpoints.TF1_RESTORE)
     for function in functions:
         body.append(function)
 
     # 4. the session region, without the Session.
     calls = {id(site.call): _call(step, site, numpy_values) for step in uses.steps for site in step.sites}
+    calls.update({id(call.call): checkpoints.saver_call(call, save, restore) for call in uses.saver_calls})
     deleted = {id(node) for node in [*uses.init_statements, *uses.close_statements]}
     rest = [*program.session_body, *program.after]
     transformer = _SessionRegion(calls, deleted)
@@ -171,7 +206,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             new = _with_blank_lines(new, 2)  # after the step functions
         new_rest.append(new)
     body += new_rest
-    return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, native.imports)
+    return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, imports,
+                        plain_imports)
 
 
 def _with_block(program: SessionProgram, body: list[cst.BaseStatement]) -> cst.Module:

@@ -248,7 +248,7 @@ class NativeRnn:
             layer_name = self.fresh_name(f"{cell.value}_{direction}_rnn")
             self.layers[(id(statement), direction)] = RnnLayer(
                 layer_name, cell.value, builder, sequence_length is not None, f"{scope}/{direction}",
-                go_backwards=direction == "bw")
+                go_backwards=direction == "bw", family=family)
             outputs_name, state_name = self.fresh_name(f"{direction}_outputs"), self.fresh_name(f"{direction}_state")
             call_arguments = [inputs] + ([f"mask={mask}"] if sequence_length is not None else [])
             initial = arguments.get(f"initial_state_{direction}")

@@ -16,6 +16,9 @@ one kind:
 ``optimizer``           ``tf.compat.v1.train.*Optimizer``: the Keras 3 optimizer, once
 ``train``               ``optimizer.minimize(loss)``: a GradientTape step where fetched
 ``init``                variable initializers: variables are created initialised in TF2
+``saver``               ``tf.compat.v1.train.Saver``: an object-based ``tf.train.Checkpoint``
+                        of what existed when it was built (its save / restore calls become
+                        the output's ``save_checkpoint`` / ``restore_checkpoint``)
 ``graph_function``      a ``def`` that computes with TensorFlow and creates nothing: stays
 ``computation``         everything that computes tensors: moves into the step functions
 ======================  =================================================================
@@ -50,7 +53,6 @@ TRAINABLE_VARIABLES = frozenset({"tensorflow.trainable_variables"})
 # What a TF1 graph region may create that the tf2 level has no exact home for yet, with why.
 NOT_YET = {
     "tensorflow.get_variable_scope": "tf.compat.v1.get_variable_scope() (variable reuse by scope)",
-    "tensorflow.train.Saver": "tf.compat.v1.train.Saver (checkpoints)",
     "tensorflow.summary.FileWriter": "tf.compat.v1.summary.FileWriter",
     "tensorflow.train.get_or_create_global_step": "a global step variable",
     "tensorflow.train.get_global_step": "a global step variable",
@@ -65,7 +67,8 @@ NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn
                             "tf2_port.keras_rnn.sequence_loss"})
 # The keras level's cell wrappers: built once, like Keras layers.
 RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper"})
-KEPT_KINDS = frozenset({"host", "variable", "variables", "layer", "optimizer", "graph_function", "seed", "factory"})
+KEPT_KINDS = frozenset({"host", "variable", "variables", "layer", "optimizer", "graph_function", "seed", "factory",
+                        "saver"})
 MOVED_KINDS = frozenset({"input", "computation", "train"})
 
 
@@ -380,6 +383,10 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
         if path in INITIALIZERS:
             statement.kind, statement.call = "init", call
             return statement
+        if path == SAVER and target_is_name:
+            saver_settings(call, resolver)  # refuses what an object-based checkpoint cannot keep
+            statement.kind, statement.call = "saver", call
+            return statement
         if path and path.startswith("tensorflow.train.") and path.endswith("Optimizer") and target_is_name:
             statement.kind, statement.call = "optimizer", call
             return statement
@@ -398,6 +405,36 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
         _refuse_state_inside(node, resolver, "a statement that both computes and creates variables or layers")
         _refuse_objects_built_per_step(node, resolver)
     return statement
+
+
+SAVER = "tensorflow.train.Saver"
+SAVER_PARAMETERS = ("var_list", "reshape", "sharded", "max_to_keep", "keep_checkpoint_every_n_hours", "name",
+                    "restore_sequentially", "saver_def", "builder", "defer_build", "allow_empty",
+                    "write_version", "pad_step_number", "save_relative_paths", "filename")
+# A Saver of every variable: no var_list, or the whole global collection.
+ALL_VARIABLES = frozenset({"tensorflow.global_variables", "tensorflow.all_variables"})
+
+
+def saver_settings(call: cst.Call, resolver: Resolver) -> cst.BaseExpression | None:
+    """``max_to_keep`` of ``tf.compat.v1.train.Saver(...)`` (None: TF1's default of 5); raises
+    Refusal for a Saver of some variables only, or settings a TF2 checkpoint has no form for."""
+    for index, argument in enumerate(call.args):
+        name = argument.keyword.value if argument.keyword else (
+            SAVER_PARAMETERS[index] if index < len(SAVER_PARAMETERS) and not argument.star else None)
+        value = argument.value
+        if name == "var_list":
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if isinstance(value, cst.Call) and not value.args and resolver.call_path(value) in ALL_VARIABLES:
+                continue
+            raise Refusal(value, "a Saver of some variables only (var_list)",
+                          "the tf2 level checkpoints every variable, as Saver() did")
+        if name in ("max_to_keep", "name", "allow_empty", "sharded", "write_version", "save_relative_paths"):
+            continue  # file layout and bookkeeping only, never which values are saved
+        raise Refusal(argument, f"Saver({name or '*'}=...) (a setting an object-based checkpoint has no form for)",
+                      "the tf2 level maps Saver(), var_list of every variable and max_to_keep")
+    return next((a.value for a in call.args if a.keyword and a.keyword.value == "max_to_keep"),
+                call.args[3].value if len(call.args) > 3 and call.args[3].keyword is None else None)
 
 
 # Builtins a cell factory may call besides Keras constructors (``for _ in range(n)``).

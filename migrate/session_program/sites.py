@@ -51,10 +51,37 @@ class Step:
 
 
 @dataclass
+class SaverCall:
+    """``saver.save(sess, path[, global_step])`` or ``saver.restore(sess, path)``."""
+
+    call: cst.Call
+    method: str  # "save" or "restore"
+    save_path: cst.BaseExpression
+    global_step: cst.BaseExpression | None = None
+
+
+@dataclass
 class SessionUses:
     steps: list[Step]
     init_statements: list[cst.BaseStatement]  # `sess.run(init)` statements to delete
     close_statements: list[cst.BaseStatement]  # `sess.close()` statements to delete
+    saver_calls: list[SaverCall] = field(default_factory=list)
+
+
+# TensorFlow functions the session region may call: they read checkpoint files, build nothing.
+FILE_FUNCTIONS = frozenset({"tensorflow.train.latest_checkpoint", "tensorflow.train.get_checkpoint_state"})
+
+
+def _normalised(path: str) -> str:
+    return "tensorflow." + path[len("tensorflow.compat.v1."):] if path.startswith("tensorflow.compat.v1.") else path
+
+
+# Saver.save / Saver.restore parameters (TF1 order), and the save settings that only shaped
+# TF1's side files (the meta graph), never the values saved.
+SAVE_PARAMETERS = ("sess", "save_path", "global_step", "latest_filename", "meta_graph_suffix", "write_meta_graph",
+                   "write_state", "strip_default_attrs", "save_debug_info")
+RESTORE_PARAMETERS = ("sess", "save_path")
+SAVE_SIDE_FILES = frozenset({"meta_graph_suffix", "write_meta_graph", "strip_default_attrs", "save_debug_info"})
 
 
 class _SessionRegionVisitor(cst.CSTVisitor):
@@ -66,6 +93,7 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         self.statement_stack: list[cst.BaseStatement] = []
         self.init_statements: list[cst.BaseStatement] = []
         self.close_statements: list[cst.BaseStatement] = []
+        self.saver_calls: list[SaverCall] = []
         module = program.module
         self.rebound: set[str] = set()
         region = [*program.session_body, *program.after]
@@ -105,6 +133,10 @@ class _SessionRegionVisitor(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> bool:
         func = node.func
+        if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and self.program.kinds.get(func.value.value) == "saver"):
+            self._saver_call(node, func.value.value, func.attr.value)
+            return False
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.session:
             method = func.attr.value
             if method == "run":
@@ -117,12 +149,37 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                           "the tf2 level has no Session: keep this file at the keras level")
         return True
 
+    def _saver_call(self, node: cst.Call, saver: str, method: str) -> None:
+        if method not in ("save", "restore"):
+            raise Refusal(node, f"{saver}.{method}(...) (a Saver used other than to save or restore)",
+                          "the tf2 level maps Saver.save and Saver.restore")
+        parameters = SAVE_PARAMETERS if method == "save" else RESTORE_PARAMETERS
+        arguments: dict[str, cst.BaseExpression] = {}
+        for index, argument in enumerate(node.args):
+            name = argument.keyword.value if argument.keyword else (
+                parameters[index] if index < len(parameters) and not argument.star else None)
+            if name is None or name not in parameters:
+                raise Refusal(node, f"{saver}.{method} with an argument it does not take", "")
+            arguments[name] = argument.value
+        session = arguments.get("sess")
+        if not (isinstance(session, cst.Name) and session.value == self.session) or "save_path" not in arguments:
+            raise Refusal(node, f"{saver}.{method} of another Session, or without a path", "")
+        for name in set(arguments) - {"sess", "save_path", "global_step"} - SAVE_SIDE_FILES:
+            raise Refusal(arguments[name], f"{saver}.{method}({name}=...) (the checkpoint state file's own settings)",
+                          "")
+        for name in ("save_path", "global_step"):
+            if name in arguments:
+                arguments[name].visit(self)  # plain Python of the session region: checked as such
+        self.saver_calls.append(SaverCall(node, method, arguments["save_path"], arguments.get("global_step")))
+
     def visit_Name(self, node: cst.Name) -> None:
         name = node.value
         if name == self.session:
             raise Refusal(node, f"the Session {name!r} handed to other code",
                           "the tf2 level has no Session: keep this file at the keras level")
         kind = self.program.kinds.get(name)
+        if kind == "saver" and name not in self.rebound:
+            raise Refusal(node, f"the Saver {name!r} used other than to save or restore", "")
         # A name the session region binds for itself (`value, _ = sess.run(...)`) is its own.
         if kind in MOVED_KINDS and name not in self.rebound:
             raise Refusal(node, f"the graph tensor {name!r} used outside Session.run",
@@ -134,6 +191,8 @@ class _SessionRegionVisitor(cst.CSTVisitor):
             raise Refusal(node, f"{node.value.value}.{node.attr.value}() (a Session run spelled on the tensor "
                           "or operation)", "write it as sess.run, or keep this file at the keras level")
         path = self.resolver.path(node)
+        if path is not None and (_normalised(path) in FILE_FUNCTIONS or _normalised(path).startswith("tensorflow.io.gfile.")):
+            return False  # reads files, builds no graph: the same call in TF2
         if path is not None and (is_tensorflow(path) or is_runtime(path)):
             raise Refusal(node, f"{path.replace('tensorflow', 'tf')} used after the Session started "
                           "(the graph grows, or TF1 API runs, inside the session region)",
@@ -264,7 +323,7 @@ def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
             raise Refusal(statement.node, "a print of tensors that no Session.run computes (TF1 printed it when "
                           "it built the graph; no step would trace it)", "print static shapes with plain Python")
     return SessionUses(list(steps.values()), visitor.init_statements,
-                       visitor.close_statements + visitor.deleted_feed_statements)
+                       visitor.close_statements + visitor.deleted_feed_statements, visitor.saver_calls)
 
 
 def fetched_names(fetches: cst.BaseExpression) -> list[str]:
