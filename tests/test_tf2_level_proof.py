@@ -27,8 +27,10 @@ DROPOUT = ct.REPO / "tests" / "fixtures" / "tf2_level" / "dropout_keep_prob_plac
 # The course LanguageModel: its graphs built by methods of a class, training and evaluation
 # graphs sharing every weight through variable_scope(reuse=AUTO_REUSE).
 COURSE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "course_language_model_tf1.py"
-SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE]
-SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob", "course_language_model"]
+# Saver: checkpoints saved with a step number and a final one read back before predicting.
+SAVER = ct.REPO / "tests" / "fixtures" / "tf2_level" / "saver_checkpoints.py"
+SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE, SAVER]
+SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob", "course_language_model", "saver"]
 
 # What a tf2 program must not use any more (the level's contract, point 5): by what names refer
 # to, never by text (the scripts' own names say "placeholder" and their docstrings "Session").
