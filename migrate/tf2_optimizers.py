@@ -80,15 +80,17 @@ ProximalAdagradOptimizer -> Adagrad, ``epsilon=0.0`` (exact when l1 and l2 are 0
     above with ``lr / sqrt(accum)``; at l1 = l2 = 0 it is TF1's Adagrad, hence Keras Adagrad
     with epsilon 0.
 
-RMSPropOptimizer -> none
+RMSPropOptimizer -> TF1RMSprop (a keras.optimizers.RMSprop subclass the output defines)
     TF1 ``ms = rho ms + (1-rho) g^2``, ``mom = mu mom + lr g / sqrt(ms + eps)``,
     ``var -= mom`` (centered: ``mg = rho mg + (1-rho) g``, root of ``ms - mg^2 + eps``).
     Keras RMSprop has the same formulas (``rho`` for ``decay``) but starts ``ms`` at zeros where
     TF1 starts it at ONES (``_create_slots``: ``ones_initializer``). TF1's mean square carries
     ``rho^t`` of that 1 at step t, so the updates differ by a large factor at first (Keras'
     first step is about ``lr / sqrt(1-rho)``, TF1's ``lr * |g|``) and until ``rho^t`` is small
-    against the mean squared gradient, tens to hundreds of steps; no constructor argument
-    sets Keras' initial mean square (the tests measure 0.47 on the weights after 20 steps).
+    against the mean squared gradient, tens to hundreds of steps (the tests measure 0.47 on the
+    weights after 20 steps). No constructor argument sets Keras' initial mean square, so the
+    output defines ``TF1RMSprop``, whose ``build`` sets the mean-square slots to ones after
+    Keras creates them (``TF1_RMSPROP``). Epsilon: TF1's 1e-10 is written (Keras' is 1e-7).
 
 AdagradDAOptimizer -> none
     TF1 keeps ``G = sum g`` and ``H = sum g^2`` and *sets*
@@ -136,7 +138,26 @@ class OptimizerRule:
     float32_keywords: frozenset[str] = frozenset()
     exact_when: str = ""
     why_not: str = ""
+    # Where Keras' optimizer needs a small change to take TF1's steps: the source of a subclass
+    # the output defines (its class name is ``keras_name``), and the Keras class it extends.
+    definition: str = ""
+    keras_base: str = ""
 
+
+# keras.optimizers.RMSprop with TF1's initial mean square (see RMSPropOptimizer in the module
+# docstring); the output defines it where it builds the optimizer.
+TF1_RMSPROP = '''class TF1RMSprop(keras.optimizers.RMSprop):
+    """keras.optimizers.RMSprop whose mean square of the gradients starts at ones, as
+    tf.compat.v1.train.RMSPropOptimizer's did (Keras starts it at zeros; the update is the same)."""
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        for velocity in self._velocities:
+            if velocity is not None:
+                velocity.assign(tf.ones_like(velocity))
+'''
 
 # Reasons shared by several rules.
 _NO_PROXIMAL_STEP = "Keras optimizers have no proximal (FOBOS) step; only 0.0 matches"
@@ -256,7 +277,9 @@ _RULES = (
     ),
     OptimizerRule(
         tf1_name=f"{TF1_TRAIN}.RMSPropOptimizer",
-        keras_name=None,
+        keras_name="TF1RMSprop",
+        keras_base="keras.optimizers.RMSprop",
+        definition=TF1_RMSPROP,
         parameters=(
             "learning_rate", "decay", "momentum", "epsilon", "use_locking", "centered", "name",
         ),
@@ -264,17 +287,9 @@ _RULES = (
             "decay": "0.9", "momentum": "0.0", "epsilon": "1e-10", "use_locking": "False",
             "centered": "False", "name": "'RMSProp'",
         },
-        # What a port would rename, for the finding's suggestion; the rule itself does not apply.
         renames={"decay": "rho"},
-        why_not=(
-            "keras.optimizers.RMSprop has TF1's update formula (decay is rho) but starts the "
-            "mean square of the gradients at zeros, where tf.compat.v1.train.RMSPropOptimizer "
-            "starts it at ones: the updates differ by a large factor in the first steps and "
-            "until rho**t, the share of that 1 TF1's mean square keeps, is small against the "
-            "mean squared gradient (tens to hundreds of steps). No Keras argument sets the "
-            "initial mean square; keep the TF1 optimizer or accept a different training "
-            "trajectory"
-        ),
+        # Keras' RMSprop defaults are rho 0.9 (TF1's decay), momentum 0.0, epsilon 1e-07.
+        tf1_defaults={"epsilon": "1e-10"},
     ),
     OptimizerRule(
         tf1_name=f"{TF1_TRAIN}.AdagradDAOptimizer",

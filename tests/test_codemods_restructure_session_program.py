@@ -494,17 +494,24 @@ class TestRestructureSessionProgram(CodemodTest):
                 sess.run(train, {x: [1, 2], lr: 0.1})
         """, "an optimizer built from the tensor 'lr'")
 
-    def test_rmsprop_has_no_exact_keras_optimizer_and_is_kept(self) -> None:
-        self.assertKept("""
+    def test_rmsprop_becomes_the_keras_subclass_with_tf1s_initial_mean_square(self) -> None:
+        before = """
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [2])
             w = tf.compat.v1.Variable(1.0)
             loss = tf.reduce_sum(x * w)
-            train = tf.compat.v1.train.RMSPropOptimizer(0.1).minimize(loss)
+            train = tf.compat.v1.train.RMSPropOptimizer(0.1, decay=0.8).minimize(loss)
             with tf.compat.v1.Session() as sess:
                 sess.run(tf.compat.v1.global_variables_initializer())
                 sess.run(train, {x: [1, 2]})
-        """, "RMSPropOptimizer")
+        """
+        context = CodemodContext()
+        output = self.TRANSFORM(context).transform_module(cst.parse_module(dedent(before))).code
+        definition = output[output.index("class TF1RMSprop(keras.optimizers.RMSprop):"):]
+        self.assertIn("velocity.assign(tf.ones_like(velocity))", definition)
+        self.assertIn("optimizer = TF1RMSprop(learning_rate=0.1, rho=0.8, epsilon=1e-10)  # RMSPropOptimizer's "
+                      "update rule", definition)
+        self.assertLess(output.index("class TF1RMSprop"), output.index("optimizer = TF1RMSprop("))
 
     def test_graph_growth_after_the_session_started_is_kept(self) -> None:
         self.assertKept("""

@@ -32,9 +32,9 @@ from migrate.session_program.initializers import DEFAULT_FLOAT, DEFAULT_OTHER, G
 from migrate.session_program.initializers import RULES as INITIALIZER_RULES
 from migrate.session_program.initializers import keras_initializer
 from migrate.session_program.names import name_use
-from migrate.session_program import checkpoints
+from migrate.session_program import checkpoints, summaries
 from migrate.session_program.regions import (
-    GRADIENTS, KEPT_KINDS, MOVED_KINDS, TRAINABLE_VARIABLES, SessionProgram, saver_settings,
+    GRADIENTS, KEPT_KINDS, MOVED_KINDS, TRAINABLE_VARIABLES, SessionProgram, saver_settings, writer_arguments,
 )
 from migrate.session_program.resolve import Resolver, calls_in
 from migrate.session_program.sites import SessionUses, Step, fetched_names
@@ -62,6 +62,7 @@ class _Names:
         self.taken |= {node.arg for node in nodes if isinstance(node, ast.arg)}
         self.setting_parameters: dict[str, str] = {}
         self.optimizer_classes: dict[str, str] = {}  # train op name -> its TF1 optimizer (normalised path)
+        self.defined_classes: set[str] = set()  # optimizer subclasses the output defines (TF1RMSprop)
 
     dense_gradients = ""  # the helper's name, once a step needs it
 
@@ -89,7 +90,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     for statement in program.statements:
         if statement.kind == "optimizer":
             target = statement.node.body[0].targets[0].target.value
-            replacements[id(statement)] = [_with_leading(statement.node, _optimizer_statement(target, statement.call, code, resolver))]
+            replacements[id(statement)] = _optimizer_statements(statement.node, target, statement.call, code, resolver,
+                                                                names)
         elif statement.kind == "train":
             receiver = statement.call.func.value
             train_name = next(iter(statement.use.binds))
@@ -106,7 +108,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
                 name = names.fresh("optimizer")
                 optimizers[train_name] = name
                 names.optimizer_classes[train_name] = resolver.call_path(receiver) or ""
-                replacements[id(statement)] = [_with_leading(statement.node, _optimizer_statement(name, receiver, code, resolver))]
+                replacements[id(statement)] = _optimizer_statements(statement.node, name, receiver, code, resolver,
+                                                                    names)
             else:
                 raise Refusal(statement.call, "minimize() on something that is not a tf.compat.v1.train optimizer", "")
 
@@ -132,6 +135,7 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             weights.append((layer.scope, f"{layer.name}.cell"))
     shared_cells = None
     saved: tuple[str, list[tuple[str, str]]] | None = None  # the checkpoint's name, the weights it tracks
+    graphs_written: list[str] = []  # graph-region FileWriters given the graph
     trained_optimizers: list[str] = []  # optimizers whose minimize() came before (TF1 made their slots)
     rnn_families = {f"{layer.name}.cell": layer.family for layer in native.layers.values()}
     for statement in program.statements:
@@ -143,6 +147,13 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             body.append(_with_leading(statement.node, checkpoints.checkpoint_statement(
                 saved[0], saved[1], rnn_families, trained_optimizers)))
             max_to_keep = saver_settings(statement.call, resolver)
+        elif statement.kind == "writer":
+            logdir, graph = writer_arguments(statement.call, resolver)
+            target = statement.node.body[0].targets[0].target.value
+            body.append(_with_leading(statement.node, cst.SimpleStatementLine([cst.Assign(
+                [cst.AssignTarget(cst.Name(target))], summaries.writer_creation(logdir))])))
+            if graph:
+                graphs_written.append(target)
         elif statement.kind != "saver":
             _statement_into(body, statement, replacements, code, weights, variable_counts, step_statements,
                             resolver, native)
@@ -186,10 +197,22 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             imports.add(checkpoints.TF1_RESTORE)
     for function in functions:
         body.append(function)
+    write_graphs = ""
+    if graphs_written or any(call.method == "add_graph" or call.graph for call in uses.writer_calls):
+        write_graphs = names.fresh("write_step_graphs")
+        body.append(summaries.graphs_function(write_graphs, step_names))
 
     # 4. the session region, without the Session.
     calls = {id(site.call): _call(step, site, numpy_values) for step in uses.steps for site in step.sites}
     calls.update({id(call.call): checkpoints.saver_call(call, save, restore) for call in uses.saver_calls})
+    for call in uses.eager_evals:  # an eager tensor's value: .numpy() (what .eval() returned)
+        calls[id(call)] = call.with_changes(func=call.func.with_changes(attr=cst.Name("numpy")))
+    for call in uses.writer_calls:
+        if call.method == "add_graph":
+            calls[id(call.call)] = summaries.graphs_call(write_graphs, call.call.func.value)
+        else:
+            created = summaries.writer_creation(call.logdir)
+            calls[id(call.call)] = summaries.graphs_call(write_graphs, created) if call.graph else created
     deleted = {id(node) for node in [*uses.init_statements, *uses.close_statements]}
     rest = [*program.session_body, *program.after]
     transformer = _SessionRegion(calls, deleted)
@@ -203,7 +226,11 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
         if index == 0 and program.session_body:
             new = new.with_changes(leading_lines=[*session_statement.leading_lines, *new.leading_lines])
         if not new_rest:
-            new = _with_blank_lines(new, 2)  # after the step functions
+            for writer in graphs_written:  # FileWriter(logdir, graph): the graphs, once the steps exist
+                new_rest.append(_with_blank_lines(cst.SimpleStatementLine(
+                    [cst.Expr(summaries.graphs_call(write_graphs, cst.Name(writer)))]), 2 if not new_rest else 0))
+            if not new_rest:
+                new = _with_blank_lines(new, 2)  # after the step functions
         new_rest.append(new)
     body += new_rest
     return Restructured(_with_block(program, body), step_names, weights, native.uses_state_tuple, imports,
@@ -307,6 +334,26 @@ def _with_blank_lines(node: cst.BaseStatement, count: int) -> cst.BaseStatement:
 
 def _with_leading(original: cst.BaseStatement, new: cst.BaseStatement) -> cst.BaseStatement:
     return new.with_changes(leading_lines=original.leading_lines)
+
+
+def _optimizer_statements(node: cst.BaseStatement, target: str, call: cst.Call, code, resolver: Resolver,
+                          names: "_Names") -> list[cst.BaseStatement]:
+    """The Keras optimizer's creation in place of ``node`` -- after the subclass the rule defines,
+    the first time one is needed (TF1RMSprop)."""
+    statement = _optimizer_statement(target, call, code, resolver)
+    rule = _optimizer_rule(resolver.path(call.func))
+    if not rule.definition or rule.keras_name in names.defined_classes:
+        return [_with_leading(node, statement)]
+    if rule.keras_name in names.taken:
+        raise Refusal(call, f"the name {rule.keras_name} already used (the output defines a class of that name)", "")
+    names.defined_classes.add(rule.keras_name)
+    names.taken.add(rule.keras_name)
+    definition = cst.parse_statement(rule.definition)
+    return [_with_leading(node, definition), _with_blank_lines(statement, 2)]
+
+
+def _optimizer_rule(path: str | None):
+    return tf2_optimizers.RULES.get(path) or tf2_optimizers.RULES.get(_normalise_train(path))
 
 
 def _optimizer_statement(target: str, call: cst.Call, code, resolver: Resolver) -> cst.BaseStatement:

@@ -197,7 +197,8 @@ def _called_names(node: cst.CSTNode) -> set[str]:
 def _simple_signature(helper: _Helper) -> bool:
     """Plain parameters only (no ``*args``, ``**kwargs``, keyword-only or positional-only
     markers), a body without ``global`` / ``nonlocal`` / ``yield`` / nested definitions, and at
-    most one ``return``, its last statement."""
+    most one ``return``, its last statement. (A parameter the body rebinds is assigned once,
+    first, and renamed like a local.)"""
     params = helper.node.params
     if params.star_arg not in (cst.MaybeSentinel.DEFAULT, None) or params.star_kwarg is not None \
             or params.kwonly_params or params.posonly_params or helper.node.asynchronous is not None:
@@ -212,9 +213,7 @@ def _simple_signature(helper: _Helper) -> bool:
         return False
     if len(returns) > 1 or (returns and tree.body[-1] is not returns[0]):
         return False
-    parameter_names = {p.name.value for p in helper.parameters}
-    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    return not (parameter_names & stored)  # a parameter rebound in the body is never substituted
+    return True
 
 
 def _body(helper: _Helper) -> list[cst.BaseStatement]:
@@ -405,8 +404,9 @@ class _Writer:
         # Parameters: simple arguments are substituted; others are assigned once, first.
         mapping: dict[str, cst.BaseExpression] = {}
         prologue: list[cst.BaseStatement] = []
+        rebound = _store_counts(tree)
         for name, value in bound.items():
-            if _is_simple_argument(value):
+            if _is_simple_argument(value) and name not in rebound:
                 mapping[name] = value
             else:
                 fresh = self._fresh(name)
@@ -490,7 +490,7 @@ class _Writer:
         if any(isinstance(n, ast.comprehension) for n in ast.walk(tree)):
             return None  # a local or parameter read in a loop would be evaluated once per item
         local = {a.targets[0].target.value for a in assignments}
-        if len(local) != len(assignments) or not self._free_names_safe(helper, local):
+        if len(local) != len(assignments) or local & set(bound) or not self._free_names_safe(helper, local):
             return None
         counts: dict[str, int] = {}
         for name_node in ast.walk(tree):

@@ -16,6 +16,8 @@ one kind:
 ``optimizer``           ``tf.compat.v1.train.*Optimizer``: the Keras 3 optimizer, once
 ``train``               ``optimizer.minimize(loss)``: a GradientTape step where fetched
 ``init``                variable initializers: variables are created initialised in TF2
+``writer``              ``tf.compat.v1.summary.FileWriter``: ``tf.summary.create_file_writer``
+                        (``add_graph`` writes the step functions' graphs)
 ``saver``               ``tf.compat.v1.train.Saver``: an object-based ``tf.train.Checkpoint``
                         of what existed when it was built (its save / restore calls become
                         the output's ``save_checkpoint`` / ``restore_checkpoint``)
@@ -53,7 +55,6 @@ TRAINABLE_VARIABLES = frozenset({"tensorflow.trainable_variables"})
 # What a TF1 graph region may create that the tf2 level has no exact home for yet, with why.
 NOT_YET = {
     "tensorflow.get_variable_scope": "tf.compat.v1.get_variable_scope() (variable reuse by scope)",
-    "tensorflow.summary.FileWriter": "tf.compat.v1.summary.FileWriter",
     "tensorflow.train.get_or_create_global_step": "a global step variable",
     "tensorflow.train.get_global_step": "a global step variable",
     "tensorflow.Graph": "an explicit tf.Graph",
@@ -68,7 +69,7 @@ NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn
 # The keras level's cell wrappers: built once, like Keras layers.
 RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper"})
 KEPT_KINDS = frozenset({"host", "variable", "variables", "layer", "optimizer", "graph_function", "seed", "factory",
-                        "saver"})
+                        "saver", "writer"})
 MOVED_KINDS = frozenset({"input", "computation", "train"})
 
 
@@ -383,6 +384,10 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
         if path in INITIALIZERS:
             statement.kind, statement.call = "init", call
             return statement
+        if path == FILE_WRITER and target_is_name:
+            writer_arguments(call, resolver)  # refuses settings it has no TF2 form for
+            statement.kind, statement.call = "writer", call
+            return statement
         if path == SAVER and target_is_name:
             saver_settings(call, resolver)  # refuses what an object-based checkpoint cannot keep
             statement.kind, statement.call = "saver", call
@@ -405,6 +410,39 @@ def _classify(module: cst.Module, node: cst.BaseStatement, index: int, resolver:
         _refuse_state_inside(node, resolver, "a statement that both computes and creates variables or layers")
         _refuse_objects_built_per_step(node, resolver)
     return statement
+
+
+FILE_WRITER = "tensorflow.summary.FileWriter"
+FILE_WRITER_PARAMETERS = ("logdir", "graph", "max_queue", "flush_secs", "graph_def", "filename_suffix", "session")
+DEFAULT_GRAPHS = frozenset({"tensorflow.get_default_graph"})
+
+
+def writer_arguments(call: cst.Call, resolver: Resolver, session: str | None = None) -> tuple[cst.BaseExpression, bool]:
+    """``(logdir, whether a graph is written)`` of ``tf.compat.v1.summary.FileWriter(logdir[, graph])``:
+    the graph given as ``tf.compat.v1.get_default_graph()`` or ``<session>.graph``."""
+    arguments: dict[str, cst.BaseExpression] = {}
+    for index, argument in enumerate(call.args):
+        name = argument.keyword.value if argument.keyword else (
+            FILE_WRITER_PARAMETERS[index] if index < len(FILE_WRITER_PARAMETERS) and not argument.star else None)
+        if name not in ("logdir", "graph"):
+            raise Refusal(argument, f"FileWriter({name or '*'}=...)", "the tf2 level maps FileWriter(logdir, graph)")
+        arguments[name] = argument.value
+    if "logdir" not in arguments:
+        raise Refusal(call, "FileWriter without a log directory", "")
+    graph = arguments.get("graph")
+    if graph is None or (isinstance(graph, cst.Name) and graph.value == "None"):
+        return arguments["logdir"], False
+    if is_session_graph(graph, resolver, session):
+        return arguments["logdir"], True
+    raise Refusal(graph, "FileWriter of a graph other than the default graph", "")
+
+
+def is_session_graph(node: cst.BaseExpression, resolver: Resolver, session: str | None) -> bool:
+    """``tf.compat.v1.get_default_graph()`` or ``<session>.graph``: the one graph the program built."""
+    if isinstance(node, cst.Call) and not node.args and resolver.call_path(node) in DEFAULT_GRAPHS:
+        return True
+    return (session is not None and isinstance(node, cst.Attribute) and node.attr.value == "graph"
+            and isinstance(node.value, cst.Name) and node.value.value == session)
 
 
 SAVER = "tensorflow.train.Saver"

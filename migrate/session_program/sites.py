@@ -15,7 +15,8 @@ import libcst as cst
 
 from migrate.session_program import Refusal
 from migrate.session_program.regions import (
-    GRADIENTS, INITIALIZERS, MOVED_KINDS, TRAINABLE_VARIABLES, GraphStatement, SessionProgram,
+    FILE_WRITER, GRADIENTS, INITIALIZERS, MOVED_KINDS, TRAINABLE_VARIABLES, GraphStatement, SessionProgram,
+    is_session_graph, writer_arguments,
 )
 from migrate.session_program.feeds import built_feeds, statement_blocks
 from migrate.session_program.names import name_use
@@ -61,15 +62,47 @@ class SaverCall:
 
 
 @dataclass
+class WriterCall:
+    """A FileWriter's ``add_graph`` in the session region, or a FileWriter created there."""
+
+    call: cst.Call
+    method: str  # "add_graph" or "create"
+    logdir: cst.BaseExpression | None = None  # "create"
+    graph: bool = False  # "create": a graph given to write
+
+
+@dataclass
 class SessionUses:
     steps: list[Step]
     init_statements: list[cst.BaseStatement]  # `sess.run(init)` statements to delete
     close_statements: list[cst.BaseStatement]  # `sess.close()` statements to delete
     saver_calls: list[SaverCall] = field(default_factory=list)
+    writer_calls: list[WriterCall] = field(default_factory=list)
+    eager_evals: list[cst.Call] = field(default_factory=list)
 
 
+# Pure TensorFlow functions the session region may apply to fetched values: TF1 added an op to
+# the graph and ran it once (``tf.argmax(fetched, 1).eval()``); TF2 computes it eagerly.
+EAGER_FUNCTIONS = frozenset({
+    "tensorflow.argmax", "tensorflow.argmin", "tensorflow.math.argmax", "tensorflow.math.argmin",
+    "tensorflow.reduce_sum", "tensorflow.reduce_mean", "tensorflow.reduce_max", "tensorflow.reduce_min",
+    "tensorflow.cast", "tensorflow.equal", "tensorflow.one_hot", "tensorflow.reshape", "tensorflow.squeeze",
+    "tensorflow.expand_dims", "tensorflow.nn.softmax", "tensorflow.transpose", "tensorflow.concat",
+    "tensorflow.stack", "tensorflow.constant", "tensorflow.convert_to_tensor", "tensorflow.shape",
+})
+DTYPES = frozenset(f"tensorflow.{name}" for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "string"))
 # TensorFlow functions the session region may call: they read checkpoint files, build nothing.
 FILE_FUNCTIONS = frozenset({"tensorflow.train.latest_checkpoint", "tensorflow.train.get_checkpoint_state"})
+
+
+def _assigned_name(statement: cst.BaseStatement, call: cst.Call) -> str | None:
+    """``name`` for the statement ``name = call``."""
+    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+    if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+            and small.value is call):
+        return small.targets[0].target.value
+    return None
 
 
 def _normalised(path: str) -> str:
@@ -94,6 +127,9 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         self.init_statements: list[cst.BaseStatement] = []
         self.close_statements: list[cst.BaseStatement] = []
         self.saver_calls: list[SaverCall] = []
+        self.writer_calls: list[WriterCall] = []
+        self.eager_evals: list[cst.Call] = []  # tf.argmax(fetched, 1).eval(): .numpy() in TF2
+        self.writers = {name for name, kind in program.kinds.items() if kind == "writer"}
         module = program.module
         self.rebound: set[str] = set()
         region = [*program.session_body, *program.after]
@@ -133,9 +169,33 @@ class _SessionRegionVisitor(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> bool:
         func = node.func
+        if (isinstance(func, cst.Attribute) and func.attr.value == "eval" and isinstance(func.value, cst.Call)
+                and self._eager_function(func.value)):
+            if node.args:
+                raise Refusal(node, "Tensor.eval(...) with arguments", "")
+            self.eager_evals.append(node)
+            return True
         if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                 and self.program.kinds.get(func.value.value) == "saver"):
             self._saver_call(node, func.value.value, func.attr.value)
+            return False
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in self.writers:
+            method = func.attr.value
+            if method == "add_graph" and len(node.args) == 1 and not node.args[0].keyword and is_session_graph(
+                    node.args[0].value, self.resolver, self.session):
+                self.writer_calls.append(WriterCall(node, "add_graph"))
+                return False
+            if method in ("flush", "close") and not node.args:
+                return False  # a TF2 summary writer has both
+            raise Refusal(node, f"{func.value.value}.{method}(...) (summaries written from Session.run results)",
+                          "the tf2 level maps FileWriter graphs, not summaries yet")
+        if _normalised(self.resolver.call_path(node) or "") == FILE_WRITER:
+            if not (self.statement_stack and _assigned_name(self.statement_stack[-1], node)):
+                raise Refusal(node, "a FileWriter not assigned to a name", "")
+            logdir, graph = writer_arguments(node, self.resolver, self.session)
+            self.writers.add(_assigned_name(self.statement_stack[-1], node))
+            logdir.visit(self)
+            self.writer_calls.append(WriterCall(node, "create", logdir, graph))
             return False
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.session:
             method = func.attr.value
@@ -148,6 +208,10 @@ class _SessionRegionVisitor(cst.CSTVisitor):
             raise Refusal(node, f"{self.session}.{method}(...) (the Session used other than to run fetches)",
                           "the tf2 level has no Session: keep this file at the keras level")
         return True
+
+    def _eager_function(self, call: cst.Call) -> bool:
+        path = self.resolver.call_path(call)
+        return path is not None and _normalised(path) in EAGER_FUNCTIONS
 
     def _saver_call(self, node: cst.Call, saver: str, method: str) -> None:
         if method not in ("save", "restore"):
@@ -178,6 +242,8 @@ class _SessionRegionVisitor(cst.CSTVisitor):
             raise Refusal(node, f"the Session {name!r} handed to other code",
                           "the tf2 level has no Session: keep this file at the keras level")
         kind = self.program.kinds.get(name)
+        if name in self.writers:
+            raise Refusal(node, f"the FileWriter {name!r} used other than to add the graph, flush or close", "")
         if kind == "saver" and name not in self.rebound:
             raise Refusal(node, f"the Saver {name!r} used other than to save or restore", "")
         # A name the session region binds for itself (`value, _ = sess.run(...)`) is its own.
@@ -190,9 +256,14 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                 and node.value.value in self.program.kinds and node.value.value not in self.rebound):
             raise Refusal(node, f"{node.value.value}.{node.attr.value}() (a Session run spelled on the tensor "
                           "or operation)", "write it as sess.run, or keep this file at the keras level")
+        if (node.attr.value == "eval" and isinstance(node.value, cst.Call)
+                and self._eager_function(node.value)):
+            return True  # tf.argmax(fetched, 1).eval(): computed eagerly in TF2 (visit_Call records it)
         path = self.resolver.path(node)
         if path is not None and (_normalised(path) in FILE_FUNCTIONS or _normalised(path).startswith("tensorflow.io.gfile.")):
             return False  # reads files, builds no graph: the same call in TF2
+        if path is not None and (_normalised(path) in EAGER_FUNCTIONS or _normalised(path) in DTYPES):
+            return False  # a function of fetched (NumPy) values: TF2 runs it eagerly, as TF1 ran the op once
         if path is not None and (is_tensorflow(path) or is_runtime(path)):
             raise Refusal(node, f"{path.replace('tensorflow', 'tf')} used after the Session started "
                           "(the graph grows, or TF1 API runs, inside the session region)",
@@ -277,8 +348,12 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                 element.key.visit(self)
                 self._check_fetches(element.value)
             return
-        raise Refusal(fetches, "a fetch that is not a graph name or a list / tuple / dict of them",
-                      "fetch names bound in the graph region")
+        if isinstance(fetches, cst.Subscript) and isinstance(fetches.value, cst.Name) and _literal_index(fetches):
+            kind = self.program.kinds.get(fetches.value.value)
+            if kind == "computation":
+                return  # outputs[-1]: an element of a graph list (or a slice of a tensor), computed in the step
+        raise Refusal(fetches, "a fetch that is not a graph name (or a literal index of one) or a list / tuple / "
+                      "dict of them", "fetch names bound in the graph region")
 
 
 def _compute_gradients_calls(node: cst.CSTNode, optimizer: cst.BaseExpression, program: SessionProgram) -> list[cst.Call]:
@@ -323,10 +398,34 @@ def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
             raise Refusal(statement.node, "a print of tensors that no Session.run computes (TF1 printed it when "
                           "it built the graph; no step would trace it)", "print static shapes with plain Python")
     return SessionUses(list(steps.values()), visitor.init_statements,
-                       visitor.close_statements + visitor.deleted_feed_statements, visitor.saver_calls)
+                       visitor.close_statements + visitor.deleted_feed_statements, visitor.saver_calls,
+                       visitor.writer_calls, visitor.eager_evals)
+
+
+def _literal_index(node: cst.Subscript) -> bool:
+    """``x[1]``, ``x[-1]``, ``x[:, -1]``, ``x[2:5]``: every index a literal integer or a slice of them."""
+    def literal(value) -> bool:
+        if value is None or isinstance(value, cst.Integer):
+            return True
+        return isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus) \
+            and isinstance(value.expression, cst.Integer)
+
+    for element in node.slice:
+        index = element.slice
+        if isinstance(index, cst.Index):
+            if not literal(index.value):
+                return False
+        elif isinstance(index, cst.Slice):
+            if not all(literal(part) for part in (index.lower, index.upper, index.step)):
+                return False
+        else:
+            return False
+    return True
 
 
 def fetched_names(fetches: cst.BaseExpression) -> list[str]:
+    if isinstance(fetches, cst.Subscript) and isinstance(fetches.value, cst.Name):
+        return [fetches.value.value]
     if isinstance(fetches, cst.Name):
         return [fetches.value]
     if isinstance(fetches, (cst.List, cst.Tuple)):
