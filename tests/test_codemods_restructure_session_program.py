@@ -481,8 +481,23 @@ class TestRestructureSessionProgram(CodemodTest):
                 sess.run(train, {ids: [1, 2, 2, 3]})
         """, "MomentumOptimizer on the gradient of an embedding lookup")
 
-    def test_a_learning_rate_fed_per_run_is_kept(self) -> None:
+    def test_a_learning_rate_fed_per_run_under_momentum_is_kept(self) -> None:
+        # Momentum matches Keras only at a constant rate (TF1 rescales its accumulator).
         self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            lr = tf.compat.v1.placeholder(tf.float32, [])
+            w = tf.compat.v1.Variable(1.0)
+            loss = tf.reduce_sum(x * w)
+            optimizer = tf.compat.v1.train.MomentumOptimizer(lr, 0.9)
+            train = optimizer.minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train, {x: [1, 2], lr: 0.1})
+        """, "an optimizer built from the tensor 'lr'")
+
+    def test_a_learning_rate_fed_per_run_is_a_variable_the_step_sets(self) -> None:
+        before = """
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [2])
             lr = tf.compat.v1.placeholder(tf.float32, [])
@@ -492,7 +507,19 @@ class TestRestructureSessionProgram(CodemodTest):
             with tf.compat.v1.Session() as sess:
                 sess.run(tf.compat.v1.global_variables_initializer())
                 sess.run(train, {x: [1, 2], lr: 0.1})
-        """, "an optimizer built from the tensor 'lr'")
+                sess.run(train, {x: [1, 2]})
+        """
+        context = CodemodContext()
+        output = self.TRANSFORM(context).transform_module(cst.parse_module(dedent(before))).code
+        # The second run does not feed lr: TF1 failed there, so the file is kept.
+        self.assertEqual(output, dedent(before))
+        self.assertIn("the learning rate 'lr' is needed by this Session.run but not fed", context.warnings[0])
+        fed_twice = dedent(before).replace("sess.run(train, {x: [1, 2]})", "sess.run(train, {x: [1, 2], lr: 0.05})")
+        output = self.TRANSFORM(CodemodContext()).transform_module(cst.parse_module(fed_twice)).code
+        self.assertIn("lr = tf.Variable(tf.ones([], tf.float32), trainable=False)", output)
+        self.assertIn("keras.optimizers.Adam(learning_rate=lambda: lr,", output)
+        self.assertIn("lr.assign(lr_fed)", output)
+        self.assertIn("numpy_values(run_train([1, 2], 0.05))", output)
 
     def test_rmsprop_becomes_the_keras_subclass_with_tf1s_initial_mean_square(self) -> None:
         before = """
@@ -518,9 +545,22 @@ class TestRestructureSessionProgram(CodemodTest):
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [2])
             with tf.compat.v1.Session() as sess:
-                y = tf.reduce_sum(x)
+                y = tf.nn.relu(x)
                 print(sess.run(y, {x: [1, 2]}))
         """, "used after the Session started")
+
+    def test_a_pure_function_of_fetched_values_runs_eagerly(self) -> None:
+        # TF1 added an argmax op to the graph and ran it (.eval()); TF2 computes it at once.
+        before = """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+            y = tf.nn.softmax(x)
+            with tf.compat.v1.Session() as sess:
+                probabilities = sess.run(y, {x: [[1.0, 2.0, 0.5]]})
+                print(int(tf.argmax(probabilities, 1).eval()))
+        """
+        output = self.TRANSFORM(CodemodContext()).transform_module(cst.parse_module(dedent(before))).code
+        self.assertIn("print(int(tf.argmax(probabilities, 1).numpy()))", output)
 
     def test_unfed_placeholder_a_fetch_needs_is_kept(self) -> None:
         self.assertKept("""

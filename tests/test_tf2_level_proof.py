@@ -29,8 +29,11 @@ DROPOUT = ct.REPO / "tests" / "fixtures" / "tf2_level" / "dropout_keep_prob_plac
 COURSE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "course_language_model_tf1.py"
 # Saver: checkpoints saved with a step number and a final one read back before predicting.
 SAVER = ct.REPO / "tests" / "fixtures" / "tf2_level" / "saver_checkpoints.py"
-SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE, SAVER]
-SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob", "course_language_model", "saver"]
+# A learning rate fed per run, decaying: the Keras optimizer reads a variable the step sets.
+FED_LEARNING_RATE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "fed_learning_rate.py"
+SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE, SAVER, FED_LEARNING_RATE]
+SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob", "course_language_model", "saver",
+              "fed_learning_rate"]
 
 # What a tf2 program must not use any more (the level's contract, point 5): by what names refer
 # to, never by text (the scripts' own names say "placeholder" and their docstrings "Session").

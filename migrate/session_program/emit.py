@@ -79,6 +79,7 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     code = module.code_for_node
     names = _Names(module.code)
     names.resolver = resolver
+    names.settings = set(program.settings)
     native = NativeRnn(program, resolver, names.fresh)
 
     step_statements = {id(s) for step in uses.steps for s in step.statements}
@@ -101,7 +102,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
                 built = next(s for s in program.statements if s.kind == "optimizer" and receiver.value in s.use.binds)
                 names.optimizer_classes[train_name] = resolver.call_path(built.call) or ""
             elif isinstance(receiver, cst.Call) and (resolver.call_path(receiver) or "").startswith("tensorflow.train."):
-                tensors = sorted(n for n in name_use(code(receiver)).reads if program.kinds.get(n) in MOVED_KINDS)
+                tensors = sorted(n for n in name_use(code(receiver)).reads
+                                 if program.kinds.get(n) in MOVED_KINDS and n not in program.settings)
                 if tensors:
                     raise Refusal(receiver, f"an optimizer built from the tensor {tensors[0]!r} (a learning rate fed "
                                   "per run)", "the tf2 level builds the optimizer once; keep this file at the keras level")
@@ -312,7 +314,7 @@ def _setting_variable(statement, code) -> cst.BaseStatement:
     else:
         value = code(call.args[0].value)
     return _with_leading(statement.node, cst.parse_statement(
-        f"{name} = tf.Variable({value}, trainable=False)  # a fed keep probability: each step sets it\n"))
+        f"{name} = tf.Variable({value}, trainable=False)  # fed per run in TF1: each step that feeds it sets it\n"))
 
 
 def _blank_lines(node: cst.BaseStatement) -> int:
@@ -340,7 +342,7 @@ def _optimizer_statements(node: cst.BaseStatement, target: str, call: cst.Call, 
                           names: "_Names") -> list[cst.BaseStatement]:
     """The Keras optimizer's creation in place of ``node`` -- after the subclass the rule defines,
     the first time one is needed (TF1RMSprop)."""
-    statement = _optimizer_statement(target, call, code, resolver)
+    statement = _optimizer_statement(target, call, code, resolver, frozenset(names.settings))
     rule = _optimizer_rule(resolver.path(call.func))
     if not rule.definition or rule.keras_name in names.defined_classes:
         return [_with_leading(node, statement)]
@@ -356,7 +358,8 @@ def _optimizer_rule(path: str | None):
     return tf2_optimizers.RULES.get(path) or tf2_optimizers.RULES.get(_normalise_train(path))
 
 
-def _optimizer_statement(target: str, call: cst.Call, code, resolver: Resolver) -> cst.BaseStatement:
+def _optimizer_statement(target: str, call: cst.Call, code, resolver: Resolver,
+                         settings: frozenset[str] = frozenset()) -> cst.BaseStatement:
     path = resolver.path(call.func)
     rule = tf2_optimizers.RULES.get(path) or tf2_optimizers.RULES.get(_normalise_train(path))
     if rule is None or rule.keras_name is None:
@@ -375,7 +378,9 @@ def _optimizer_statement(target: str, call: cst.Call, code, resolver: Resolver) 
         arguments = tf2_optimizers.keras_arguments(rule, positional, keywords)
     except ValueError as error:
         raise Refusal(call, str(error), "") from None
-    written = ", ".join(f"{keyword}={value}" for keyword, value in arguments)
+    # A learning rate fed per run is a variable each step sets: the optimizer reads it when it updates.
+    written = ", ".join(f"{keyword}=lambda: {value}" if keyword == "learning_rate" and value in settings
+                        else f"{keyword}={value}" for keyword, value in arguments)
     return cst.parse_statement(f"{target} = {rule.keras_name}({written})  # {rule.tf1_name.rsplit('.', 1)[1]}'s update rule\n")
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migrate import tf2_optimizers
 from migrate.session_program import Refusal
 from migrate.session_program.names import NameUse, name_use
 from migrate.session_program.resolve import Resolver, calls_in, is_keras, is_runtime, is_tensorflow
@@ -593,6 +594,37 @@ def _fed_keep_probabilities(statement: GraphStatement, kinds: dict[str, str], pr
             if kinds.get(name) == "input" and as_keep_probability.count(name) == occurrences.get(name)}
 
 
+def _fed_learning_rate(call: cst.Call, kinds: dict[str, str], resolver: Resolver) -> set[str]:
+    """The placeholder a TF1 optimizer's constructor takes as its learning rate (a bare name, read
+    nowhere else in the call): a TF2 program builds the optimizer once, its learning rate a
+    variable each step that feeds it sets. Empty when the rule is exact only at a constant rate."""
+    path = resolver.call_path(call)
+    if not (path and path.startswith("tensorflow.train.") and path.endswith("Optimizer")):
+        return set()
+    first = next((a for a in call.args if a.keyword is None or a.keyword.value == "learning_rate"), None)
+    if first is None or first.keyword is None and call.args.index(first) != 0:
+        return set()
+    value = first.value
+    if not (isinstance(value, cst.Name) and kinds.get(value.value) == "input"):
+        return set()
+    occurrences = [n for n in _names_under(call) if n == value.value]
+    rule = tf2_optimizers.RULES.get(path)
+    if len(occurrences) != 1 or rule is None or "learning rate is constant" in rule.exact_when:
+        return set()
+    return {value.value}
+
+
+def _names_under(node: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name.value)
+
+    node.visit(Collect())
+    return found
+
+
 def _assign_kinds(program: SessionProgram) -> None:
     """Each name's kind; a name both built once and computed per step cannot be split."""
     kinds: dict[str, str] = {}
@@ -611,9 +643,15 @@ def _assign_kinds(program: SessionProgram) -> None:
                               "move it after the Session's first run, on fetched values")
             statement.kind = "computation"
         elif reads_tensors and statement.kind in ("variable", "layer", "optimizer", "seed"):
-            settings = _fed_keep_probabilities(statement, kinds, program)
-            if statement.kind != "layer" or set(reads_tensors) - settings:
-                raise Refusal(statement.node, f"a {statement.kind} built from the tensor {reads_tensors[0]!r}",
+            if statement.kind == "optimizer":
+                settings = _fed_learning_rate(statement.call, kinds, program.resolver)
+            else:
+                settings = _fed_keep_probabilities(statement, kinds, program)
+            if statement.kind not in ("layer", "optimizer") or set(reads_tensors) - settings:
+                article = "an" if statement.kind[0] in "aeiou" else "a"
+                why = " (a learning rate fed per run: only an optimizer whose Keras twin is exact at any rate " \
+                      "takes one)" if statement.kind == "optimizer" else ""
+                raise Refusal(statement.node, f"{article} {statement.kind} built from the tensor {reads_tensors[0]!r}{why}",
                               "build it from Python values (shapes, sizes) so it can be created once, before any step")
             for name in settings:
                 program.settings.setdefault(name, set()).update(statement.use.binds)
@@ -622,6 +660,10 @@ def _assign_kinds(program: SessionProgram) -> None:
                 and isinstance(small.targets[0].target, cst.Name) and isinstance(small.value, (cst.List, cst.Dict))
                 and not small.value.elements):
             empty_containers[small.targets[0].target.value] = statement
+        if statement.kind == "train" and reads_tensors and isinstance(statement.call.func.value, cst.Call):
+            # Opt(lr).minimize(loss): the optimizer is built once, its fed learning rate a setting.
+            for name in _fed_learning_rate(statement.call.func.value, kinds, program.resolver):
+                program.settings.setdefault(name, set()).update(statement.use.binds)
         if statement.kind in ("drop", "init"):
             for name in statement.use.binds:
                 kinds[name] = statement.kind

@@ -487,11 +487,16 @@ def _slice(program: SessionProgram, step: Step) -> None:
                if calls_in(s.node, program.resolver, DRIVERS)]
     reads = set().union(*(s.use.reads for s in drivers)) if drivers else set()
     for name in sorted(program.settings):
-        if not reads & _built_from(program, name) and name not in inputs_needed and name not in fed:
+        train_needs = step.train is not None and program.settings[name] & _optimizer_names(program, step.train)
+        if not reads & _built_from(program, name) and name not in inputs_needed and name not in fed \
+                and not train_needs:
             continue
         inputs_needed.discard(name)
         if name in fed:
             step.settings.append(name)
+        elif train_needs and _input_path(by_input[name]) != "placeholder_with_default":
+            raise Refusal(step.sites[0].call, f"the learning rate {name!r} is needed by this Session.run but not "
+                          "fed (TF1 would fail here)", "feed it, or keep this file at the keras level")
         elif _input_path(by_input[name]) == "placeholder_with_default":
             step.setting_defaults.append(by_input[name])
         else:
@@ -507,6 +512,13 @@ def _slice(program: SessionProgram, step: Step) -> None:
              if s.kind == "input" or next(iter(s.use.binds), None) in program.fed_states]
     step.parameters = [name for name in order if name in fed and name not in program.settings]
     step.defaults.sort(key=lambda s: s.index)
+
+
+def _optimizer_names(program: SessionProgram, train: GraphStatement) -> set[str]:
+    """The names a train op's optimizer goes by: ``optimizer`` of ``optimizer.minimize``, or the
+    train op's own name for ``Opt(lr).minimize``."""
+    receiver = train.call.func.value
+    return {receiver.value} if isinstance(receiver, cst.Name) else set(train.use.binds)
 
 
 # The keras-level drivers: a step that calls one runs its cell (and the cell's dropout).
