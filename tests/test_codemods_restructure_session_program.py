@@ -545,9 +545,24 @@ class TestRestructureSessionProgram(CodemodTest):
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [2])
             with tf.compat.v1.Session() as sess:
+                for step in range(3):
+                    y = tf.nn.relu(x)  # a new op per iteration: the graph grows in the loop
+                    print(sess.run(y, {x: [1, 2]}))
+        """, "used after the Session started")
+
+    def test_graph_built_after_the_session_started_at_its_top_level_joins_the_graph(self) -> None:
+        # TF1 added the op to the one graph once: the step computes it like any graph statement.
+        before = """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2])
+            with tf.compat.v1.Session() as sess:
                 y = tf.nn.relu(x)
                 print(sess.run(y, {x: [1, 2]}))
-        """, "used after the Session started")
+        """
+        output = self.TRANSFORM(CodemodContext()).transform_module(cst.parse_module(dedent(before))).code
+        step = output[output.index("def run_y(x):"):]
+        self.assertIn("y = tf.nn.relu(x)", step[:step.index("return y")])
+        self.assertIn("print(numpy_values(run_y([1, 2])))", output)
 
     def test_a_pure_function_of_fetched_values_runs_eagerly(self) -> None:
         # TF1 added an argmax op to the graph and ran it (.eval()); TF2 computes it at once.

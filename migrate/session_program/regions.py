@@ -181,6 +181,7 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
     program = SessionProgram(module, statements, session_index, session_name, session_body,
                              list(block[session_index + 1:]), owner=owner, block=list(block), outside=outside,
                              resolver=resolver)
+    _hoist_late_graph_statements(program, frozenset(factories))
     _assign_kinds(program)
     for statement in statements:
         small = _small(statement.node)
@@ -191,6 +192,49 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
             if sum(1 for other in statements if name in other.use.binds) == 1:
                 program.fed_states[name] = statement
     return program
+
+
+def _hoist_late_graph_statements(program: SessionProgram, factories: frozenset[str]) -> None:
+    """Graph built after the Session started, at the session region's top level
+    (``prediction = tf.argmax(model, 1)`` before the evaluation run): TF1 added those ops to the
+    same graph. Pure computations of graph tensors that bind names nothing else binds, reading
+    no value the session region changes, join the graph region (the steps slice them)."""
+    module, resolver = program.module, program.resolver
+    rest = program.session_body if program.session_body else program.after
+    region = [*program.session_body, *program.after]
+    bind_counts: dict[str, int] = {}
+    for node in region:
+        for name in name_use(module.code_for_node(node)).binds:
+            bind_counts[name] = bind_counts.get(name, 0) + 1
+    graph_names = {name for statement in program.statements if statement.kind in ("computation", "input", "variable",
+                                                                                    "train", "variables")
+                   for name in statement.use.binds}
+    graph_bound = {name for statement in program.statements for name in statement.use.binds}
+    hoisted = []
+    for node in rest:
+        if not isinstance(node, cst.SimpleStatementLine):
+            continue
+        use = name_use(module.code_for_node(node))
+        if (program.session_name in use.reads or not use.reads & graph_names or use.mutates
+                or any(bind_counts.get(name) != 1 or name in graph_bound for name in use.binds)
+                or any(bind_counts.get(name) for name in use.reads - graph_names)):
+            continue
+        try:
+            statement = _classify(module, node, len(program.statements), resolver, factories)
+        except Refusal:
+            continue
+        if statement.kind != "computation":
+            continue
+        program.statements.append(statement)
+        graph_names |= use.binds
+        graph_bound |= use.binds
+        hoisted.append(node)
+    if hoisted:
+        kept = [node for node in rest if not any(node is h for h in hoisted)]
+        if program.session_body:
+            program.session_body = kept
+        else:
+            program.after = kept
 
 
 def _without_scopes(nodes, resolver: Resolver, variable_scope: str = "", name_scope: str = "",
