@@ -289,3 +289,42 @@ def test_a_for_loop_reads_what_it_iterates_over_not_its_own_target() -> None:
     assert "i" in use.binds and "i" not in use.reads and {"n", "x", "out"} <= use.reads
     use = name_use("for i in range(i):\n    pass\n")  # the iterable reads the earlier i
     assert "i" in use.reads
+
+
+def test_summary_ops_become_the_dicts_of_what_they_summarise() -> None:
+    source = '''
+x = tf.compat.v1.placeholder(tf.float32, [None])
+loss = tf.reduce_sum(x)
+with tf.name_scope("stats"):
+    tf.compat.v1.summary.scalar("loss", loss)
+    spread = tf.compat.v1.summary.histogram("x", x)
+both = tf.compat.v1.summary.merge([spread])
+every = tf.compat.v1.summary.merge_all()
+with tf.compat.v1.Session() as sess:
+    print(sess.run([every, both], {x: data}))
+'''
+    expected = '''
+x = tf.compat.v1.placeholder(tf.float32, [None])
+loss = tf.reduce_sum(x)
+with tf.name_scope("stats"):
+    spread = {'stats/x': x}
+both = {**spread}
+every = {'stats/loss': loss, **spread}
+with tf.compat.v1.Session() as sess:
+    print(sess.run([every, both], {x: data}))
+'''
+    assert _inlined(source) == expected
+
+
+def test_a_histogram_compares_by_tf1s_statistics() -> None:
+    import numpy as np
+
+    from migrate.prove.compare import compare_leaf
+
+    values = np.array([0.5, -1.0, 2.0], np.float32)
+    statistics = np.array([-1.0, 2.0, 3, 1.5, 5.25], np.float64)  # min, max, num, sum, sum of squares
+    reference = {"path": "[1]['x']", "label": "x", "kind": "histogram", "value": statistics}
+    same = compare_leaf(1, reference, {"value": values, "kind": "value"}, None, False)
+    moved = compare_leaf(1, reference, {"value": values + 0.01, "kind": "value"}, None, False)
+    assert same.ok and same.max_abs_diff == 0.0
+    assert not moved.ok

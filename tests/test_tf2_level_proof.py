@@ -31,9 +31,12 @@ COURSE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "course_language_model_t
 SAVER = ct.REPO / "tests" / "fixtures" / "tf2_level" / "saver_checkpoints.py"
 # A learning rate fed per run, decaying: the Keras optimizer reads a variable the step sets.
 FED_LEARNING_RATE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "fed_learning_rate.py"
-SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE, SAVER, FED_LEARNING_RATE]
+# TensorBoard: a scalar and a histogram summary fetched each step (compared by value and by
+# TF1's histogram statistics), the graph written through a FileWriter.
+SUMMARIES = ct.REPO / "tests" / "fixtures" / "tf2_level" / "summaries_tensorboard.py"
+SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE, SAVER, FED_LEARNING_RATE, SUMMARIES]
 SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob", "course_language_model", "saver",
-              "fed_learning_rate"]
+              "fed_learning_rate", "summaries"]
 
 # What a tf2 program must not use any more (the level's contract, point 5): by what names refer
 # to, never by text (the scripts' own names say "placeholder" and their docstrings "Session").

@@ -71,7 +71,7 @@ class RestructureSessionProgramCommand(TFCodemod):
                 resolver = Resolver(inlined.module.code, lambda node: None)
             program = split(inlined.module, resolver)
             uses = find_sites(program, resolver)
-            restructured = restructure(program, uses, resolver)
+            restructured = restructure(program, uses, resolver, inlined.summary_kinds)
             variables = frozenset(name for name, kind in program.kinds.items() if kind == "variable")
             new_module = rename_to_tf2(restructured.module, variables)
             if restructured.uses_state_tuple:

@@ -9,8 +9,10 @@ compare by kind:
   ``max |reference - candidate| <= tolerance * max(1, max |reference|)``;
 - integer, boolean, string and bytes values: exactly equal;
 - fetched operations (a train op, an initializer) give ``None`` on both sides;
-- summaries (serialised protobufs naming variables, which a migration renames) and the path a
-  ``Saver`` returns (often with a time stamp) are listed, not compared.
+- summaries: scalars compare as float32 values, histograms by TF1's statistics (min, max, count,
+  sum, sum of squares; computed from the values a migrated program returns); other summaries
+  (images, audio) and the path a ``Saver`` returns (often with a time stamp) are listed, not
+  compared.
 
 With dropout kept on (``keep_dropout``), values are random on both sides: only shapes and
 dtypes are compared.
@@ -143,6 +145,12 @@ def compare_leaf(
 
     if reference["kind"] in ("summary", "checkpoint path"):
         return row(True, f"not compared: {reference['kind']}")
+    if reference["kind"] == "histogram" and isinstance(cand_value, np.ndarray):
+        # TF1 kept a histogram's statistics; the migrated program returns the values themselves.
+        values = cand_value.astype(np.float64).ravel()
+        cand_value = np.array([values.min(), values.max(), values.size, values.sum(), np.sum(values * values)]
+                              if values.size else [0.0] * 5, np.float64)
+        return _compare_floats(row, ref_value, cand_value, tolerance_for("float32", tolerance), drift)
     if ref_value is None or cand_value is None:
         same = ref_value is None and cand_value is None
         return row(same, "operation", reason="" if same else "one run fetched a value, the other None")

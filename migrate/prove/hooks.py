@@ -119,10 +119,19 @@ class Recorder:
     def record(self, graph: Any, fetches: Any, result: Any, initialization: bool = False) -> None:
         self.calls += 1
         leaves = []
+        summaries_read: dict[str, dict[str, Any]] = {}
         for path, fetch, value in _paired_leaves(fetches, result):
             element = _graph_element(graph, fetch)
             label = getattr(element, "name", None) or (fetch if isinstance(fetch, str) else type(fetch).__name__)
             kind = _kind(element)
+            read = _summary_read(value) if kind == "summary" else None
+            if read is not None:
+                # A summary's values by tag (a migrated program returns them so, having no proto).
+                summaries_read[path] = {tag: part for tag, (_, part) in read.items()}
+                for tag, (part_kind, part) in sorted(read.items()):
+                    leaves.append({"path": f"{path}[{tag!r}]", "label": f"{label} {tag}", "kind": part_kind,
+                                   "value": part, "random_op": None})
+                continue
             for subpath, leaf in _value_leaves(value):
                 leaves.append({
                     "path": path + subpath, "label": label, "kind": kind, "value": _plain(leaf),
@@ -130,6 +139,8 @@ class Recorder:
                 })
         if any(leaf["kind"] == "value" and leaf["value"] is not None for leaf in leaves):
             self.value_calls += 1
+        if summaries_read:
+            result = _replaced(result, summaries_read)
         self.emit({"event": "call", "call": self.calls, "structure": _signature(result),
                    "types": _type_names(result), "leaves": leaves, "initialization": initialization})
 
@@ -296,6 +307,8 @@ def _recorded_step(recorder: Recorder, func: Callable[..., Any], compiled: Any) 
             raise StopScript
         return result
 
+    # The program may trace the step without running it (its graph written for TensorBoard).
+    step.get_concrete_function = compiled.get_concrete_function
     return step
 
 
@@ -533,9 +546,45 @@ def _paired_leaves(fetches: Any, result: Any, path: str = "") -> Iterator[tuple[
         yield path, fetches, result
 
 
+def _summary_read(value: Any) -> dict[str, tuple[str, Any]] | None:
+    """A serialised TF1 ``Summary``: tag -> ("value", the scalar as float32) or ("histogram",
+    [min, max, num, sum, sum_squares]); None when it holds anything else (images, audio)."""
+    if not isinstance(value, bytes):
+        return None
+    from tensorflow.core.framework import summary_pb2
+
+    read: dict[str, tuple[str, Any]] = {}
+    for item in summary_pb2.Summary.FromString(value).value:
+        which = item.WhichOneof("value")
+        if which == "simple_value":
+            read[item.tag] = ("value", np.asarray(item.simple_value, np.float32))
+        elif which == "histo":
+            histogram = item.histo
+            read[item.tag] = ("histogram", np.array([histogram.min, histogram.max, histogram.num, histogram.sum,
+                                                     histogram.sum_squares], np.float64))
+        else:
+            return None
+    return read
+
+
+def _replaced(result: Any, parts: dict[str, Any], path: str = "") -> Any:
+    """``result`` with the values at ``parts``' paths (as :func:`_paired_leaves` names them) replaced."""
+    if path in parts:
+        return parts[path]
+    if isinstance(result, dict):
+        return {key: _replaced(value, parts, f"{path}[{key!r}]") for key, value in result.items()}
+    if isinstance(result, (list, tuple)) and not _is_namedtuple(result):
+        return [_replaced(item, parts, f"{path}[{index}]") for index, item in enumerate(result)]
+    return result
+
+
 def _value_leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """A fetched leaf's own parts: a ``SparseTensorValue`` is (indices, values, dense_shape)."""
-    if _is_namedtuple(value):
+    """A fetched leaf's own parts: a ``SparseTensorValue`` is (indices, values, dense_shape); a
+    dict (a migrated program's summary values) its values by key."""
+    if isinstance(value, dict):
+        for key in sorted(value, key=repr):
+            yield from _value_leaves(value[key], f"{path}[{key!r}]")
+    elif _is_namedtuple(value):
         for index, field in enumerate(value._fields):
             yield from _value_leaves(value[index], f"{path}.{field}")
     elif isinstance(value, (list, tuple)):

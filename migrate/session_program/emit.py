@@ -74,7 +74,9 @@ class _Names:
         return name
 
 
-def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) -> Restructured:
+def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver,
+                summary_kinds: dict[str, str] | None = None) -> Restructured:
+    summary_kinds = summary_kinds or {}
     module = program.module
     code = module.code_for_node
     names = _Names(module.code)
@@ -199,6 +201,10 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
             imports.add(checkpoints.TF1_RESTORE)
     for function in functions:
         body.append(function)
+    write_summaries = ""
+    if any(call.method == "add_summary" for call in uses.writer_calls):
+        write_summaries = names.fresh("write_summaries")
+        body.append(summaries.summaries_function(write_summaries, summary_kinds))
     write_graphs = ""
     if graphs_written or any(call.method == "add_graph" or call.graph for call in uses.writer_calls):
         write_graphs = names.fresh("write_step_graphs")
@@ -212,6 +218,8 @@ def restructure(program: SessionProgram, uses: SessionUses, resolver: Resolver) 
     for call in uses.writer_calls:
         if call.method == "add_graph":
             calls[id(call.call)] = summaries.graphs_call(write_graphs, call.call.func.value)
+        elif call.method == "add_summary":
+            calls[id(call.call)] = summaries.summaries_call(write_summaries, call.call)
         else:
             created = summaries.writer_creation(call.logdir)
             calls[id(call.call)] = summaries.graphs_call(write_graphs, created) if call.graph else created

@@ -53,6 +53,8 @@ class Inlined:
     origins: dict[int, cst.CSTNode] = field(default_factory=dict)
     alive: list[cst.CSTNode] = field(default_factory=list)
     written_out: list[str] = field(default_factory=list)  # "LanguageModel.run_lstm", ...
+    # TF1 summary ops written as dicts of their values: tag -> "scalar" / "histogram".
+    summary_kinds: dict[str, str] = field(default_factory=dict)
 
 
     def original_node(self, node: cst.CSTNode | None, original: cst.Module) -> cst.CSTNode:
@@ -118,10 +120,11 @@ def inline_graph_helpers(module: cst.Module, resolver: Resolver) -> Inlined:
     helpers = _helpers(module, resolver)
     writer = _Writer(module, resolver, helpers, owner, block)
     new_region = writer.statements(block[:session_index], depth=0)
+    new_region = _summary_values(new_region, writer, resolver)
     new_block = _constant_lookups([*new_region, *block[session_index:]], writer)
     if not writer.written_out and all(new is old for new, old in zip(new_block, block)) \
             and len(new_block) == len(block):
-        return Inlined(module)
+        return Inlined(module, summary_kinds=writer.summary_kinds)
     body = []
     for node in module.body:
         if owner is not None and node is owner:
@@ -131,7 +134,7 @@ def inline_graph_helpers(module: cst.Module, resolver: Resolver) -> Inlined:
     if owner is None:
         body = new_block
     new_module = _without_unused_helpers(module.with_changes(body=body), writer.written_out)
-    return Inlined(new_module, writer.origins, writer.alive, sorted(set(writer.written_out)))
+    return Inlined(new_module, writer.origins, writer.alive, sorted(set(writer.written_out)), writer.summary_kinds)
 
 
 def _helpers(module: cst.Module, resolver: Resolver) -> dict[tuple[str | None, str], _Helper]:
@@ -259,6 +262,7 @@ class _Writer:
                 self.taken |= _all_names(node)
         if isinstance(owner, cst.FunctionDef):
             self.taken |= {p.name.value for p in owner.params.params}
+        self.summary_kinds: dict[str, str] = {}
         self.renamed_into: set[str] = set()  # caller names a helper's local was renamed to
         self.block_binds: dict[str, int] = {}
         for node in block:
@@ -610,6 +614,93 @@ def _constant_lookups(block: list[cst.BaseStatement], writer: "_Writer") -> list
             writer._remember(new, writer.origins.get(id(node), node))
         new_block.append(new)
     return new_block
+
+
+SUMMARY_OPS = {"tensorflow.summary.scalar": "scalar", "tensorflow.summary.histogram": "histogram"}
+SUMMARY_MERGES = frozenset({"tensorflow.summary.merge", "tensorflow.summary.merge_all"})
+
+
+def _summary_values(region: list[cst.BaseStatement], writer: "_Writer", resolver: Resolver) -> list[cst.BaseStatement]:
+    """TF1 summary ops as the values they summarise: ``tf.summary.scalar("loss", loss)`` ->
+    ``{"loss": loss}``, ``merge([a, b])`` -> ``{**a, **b}``, ``merge_all()`` -> every summary
+    built before it (a summary built as a bare statement is then only written there). A step
+    that fetches one returns that dict; ``writer.add_summary`` writes it (:mod:`.summaries`).
+    Tags must be string literals; any other summary op is left for the analysis to name."""
+    made: list[cst.BaseExpression] = []  # every summary dict, in creation order (merge_all)
+
+    def dict_of(call: cst.Call, scope: str | None) -> cst.BaseExpression | None:
+        path = resolver.call_path(call)
+        if path in SUMMARY_OPS:
+            arguments = list(call.args)
+            if len(arguments) != 2 or any(a.star for a in arguments) \
+                    or (arguments[0].keyword is not None and arguments[0].keyword.value != "name") \
+                    or (arguments[1].keyword is not None and arguments[1].keyword.value not in ("tensor", "values")):
+                return None
+            tag = arguments[0].value
+            if not isinstance(tag, cst.SimpleString) or scope is None:
+                return None
+            full = scope + tag.evaluated_value  # TF1 prefixed the tag with the name scope
+            if writer.summary_kinds.get(full, SUMMARY_OPS[path]) != SUMMARY_OPS[path]:
+                return None
+            writer.summary_kinds[full] = SUMMARY_OPS[path]
+            value = cst.Dict([cst.DictElement(cst.SimpleString(repr(full)), arguments[1].value)])
+            made.append(value)
+            return value
+        if path == "tensorflow.summary.merge" and len(call.args) == 1 and isinstance(call.args[0].value, cst.List):
+            return cst.Dict([cst.StarredDictElement(element.value) for element in call.args[0].value.elements])
+        if path == "tensorflow.summary.merge_all" and not call.args:
+            return cst.Dict([cst.StarredDictElement(value) if not isinstance(value, cst.Dict) else value.elements[0]
+                             for value in made])
+        return None
+
+    def statements(nodes: list[cst.BaseStatement], scope: str | None) -> list[cst.BaseStatement]:
+        out = []
+        for node in nodes:
+            if isinstance(node, cst.With) and isinstance(node.body, cst.IndentedBlock):
+                inner = _scope_name(node, resolver)
+                body = statements(list(node.body.body), None if scope is None or inner is None else scope + inner)
+                if not body:
+                    continue  # a scope that held only summaries merge_all took
+                new = node.with_changes(body=node.body.with_changes(body=body))
+                writer._remember(new, writer.origins.get(id(node), node))
+                out.append(new)
+            else:
+                out.extend(statement(node, scope))
+        return out
+
+    def statement(node: cst.BaseStatement, scope: str | None) -> list[cst.BaseStatement]:
+        small = node.body[0] if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 else None
+        value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
+        if not (isinstance(value, cst.Call) and resolver.call_path(value) in (*SUMMARY_OPS, *SUMMARY_MERGES)):
+            return [node]
+        if isinstance(small, cst.Assign) and not (len(small.targets) == 1
+                                                  and isinstance(small.targets[0].target, cst.Name)):
+            return [node]
+        written = dict_of(value, scope)
+        if written is None:
+            return [node]
+        if isinstance(small, cst.Expr):
+            if resolver.call_path(value) in SUMMARY_OPS:
+                return []  # only merge_all reads it: written there
+        elif resolver.call_path(value) in SUMMARY_OPS:
+            made[-1] = cst.Name(small.targets[0].target.value)  # merge_all reads the name
+        written_node = node.with_changes(body=[small.with_changes(value=written)])
+        writer._remember(written_node, writer.origins.get(id(node), node))
+        return [written_node]
+
+    return statements(region, "")
+
+
+def _scope_name(node: cst.With, resolver: Resolver) -> str | None:
+    """"name/" for ``with tf.name_scope("name")`` / ``variable_scope("name")`` (both prefix a
+    summary's tag), "" for another ``with``; None (tags unknown) for a scope of another name."""
+    if len(node.items) != 1 or not isinstance(node.items[0].item, cst.Call):
+        return ""
+    call = node.items[0].item
+    if resolver.call_path(call) not in ("tensorflow.name_scope", "tensorflow.variable_scope"):
+        return ""
+    first = call.args[0].value if call.args else None
+    return first.evaluated_value + "/" if isinstance(first, cst.SimpleString) else None
 
 
 def _literal_key(node: cst.Subscript) -> str | None:

@@ -66,7 +66,7 @@ class WriterCall:
     """A FileWriter's ``add_graph`` in the session region, or a FileWriter created there."""
 
     call: cst.Call
-    method: str  # "add_graph" or "create"
+    method: str  # "add_graph", "add_summary" or "create"
     logdir: cst.BaseExpression | None = None  # "create"
     graph: bool = False  # "create": a graph given to write
 
@@ -187,6 +187,12 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                 return False
             if method in ("flush", "close") and not node.args:
                 return False  # a TF2 summary writer has both
+            if method == "add_summary" and 1 <= len(node.args) <= 2 and not any(a.star for a in node.args) and all(
+                    a.keyword is None or a.keyword.value in ("summary", "global_step") for a in node.args):
+                for argument in node.args:
+                    argument.value.visit(self)
+                self.writer_calls.append(WriterCall(node, "add_summary"))
+                return False
             raise Refusal(node, f"{func.value.value}.{method}(...) (summaries written from Session.run results)",
                           "the tf2 level maps FileWriter graphs, not summaries yet")
         if _normalised(self.resolver.call_path(node) or "") == FILE_WRITER:

@@ -10,8 +10,11 @@ those of its ``tf.function`` steps, so
   ``write_step_graphs(writer)``, which writes each step function's graph (traced from its
   ``input_signature``, running nothing).
 
-Summaries themselves (``tf.summary.scalar`` fetched and passed to ``add_summary``) are not
-mapped yet: such a file stays at the keras level.
+- a summary op is the dict of the values it summarises (written so by :mod:`.inline`:
+  ``tf.summary.scalar("loss", loss)`` -> ``{"loss": loss}``, the name scope in the tag as TF1 put
+  it), so a step that fetched one returns the values, and ``writer.add_summary(summary, step)``
+  becomes ``write_summaries(writer, summary, step)``: each value under its tag, as the scalar
+  or histogram TF1 wrote.
 """
 
 from __future__ import annotations
@@ -38,3 +41,22 @@ def graphs_function(name: str, steps: list[str]) -> cst.FunctionDef:
 
 def graphs_call(name: str, writer: cst.BaseExpression) -> cst.Call:
     return cst.Call(cst.Name(name), [cst.Arg(writer)])
+
+
+def summaries_function(name: str, kinds: dict[str, str]) -> cst.FunctionDef:
+    table = "".join(f"        {tag!r}: tf.summary.{kind},\n" for tag, kind in sorted(kinds.items()))
+    return cst.parse_statement(
+        f"def {name}(writer, summary, global_step=None):\n"
+        f'    """What FileWriter.add_summary(summary, global_step) did: each fetched value under its tag, as the\n'
+        f'    summary TF1 wrote for it (scalar or histogram), at that step."""\n'
+        f"    writers = {{\n{table}    }}\n"
+        f"    with writer.as_default(step=global_step):\n"
+        f"        for tag, value in summary.items():\n"
+        f"            writers[tag](tag, value)\n"
+    ).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+
+
+def summaries_call(name: str, call: cst.Call) -> cst.Call:
+    """``writer.add_summary(summary, step)`` -> ``write_summaries(writer, summary, step)``."""
+    return cst.Call(cst.Name(name), [cst.Arg(call.func.value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                                     *call.args])
