@@ -328,3 +328,48 @@ def test_a_histogram_compares_by_tf1s_statistics() -> None:
     moved = compare_leaf(1, reference, {"value": values + 0.01, "kind": "value"}, None, False)
     assert same.ok and same.max_abs_diff == 0.0
     assert not moved.ok
+
+
+def test_an_attribute_bag_becomes_one_name_per_attribute() -> None:
+    source = '''
+class Bag(dict):
+    def __init__(self):
+        self.__dict__ = self
+
+def main(data):
+    model = Bag()
+    model.x = tf.compat.v1.placeholder(tf.float32, [None])
+    model.y, model.z = tf.square(model.x), tf.exp(model.x)
+    with tf.compat.v1.Session() as sess:
+        print(sess.run([model.y, model.z], {model.x: data}))
+'''
+    expected = '''
+class Bag(dict):
+    def __init__(self):
+        self.__dict__ = self
+
+def main(data):
+    x = tf.compat.v1.placeholder(tf.float32, [None])
+    y, z = tf.square(x), tf.exp(x)
+    with tf.compat.v1.Session() as sess:
+        print(sess.run([y, z], {x: data}))
+'''
+    assert _inlined(source) == expected
+
+
+def test_an_object_used_whole_or_read_before_it_is_stored_keeps_its_attributes() -> None:
+    for use in ("print(model)", "print(model.w)"):  # the instance itself; an attribute never stored
+        source = f'''
+class Bag(dict):
+    def __init__(self):
+        self.__dict__ = self
+
+def main(data):
+    model = Bag()
+    {use}
+    model.x = tf.compat.v1.placeholder(tf.float32, [None])
+    model.y = tf.square(model.x)
+    with tf.compat.v1.Session() as sess:
+        print(sess.run(model.y, {{model.x: data}}))
+'''
+        assert _inlined(source) == dedent(source), use

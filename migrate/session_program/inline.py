@@ -122,6 +122,7 @@ def inline_graph_helpers(module: cst.Module, resolver: Resolver) -> Inlined:
     new_region = writer.statements(block[:session_index], depth=0)
     new_region = _summary_values(new_region, writer, resolver)
     new_block = _constant_lookups([*new_region, *block[session_index:]], writer)
+    new_block = _attribute_bags(new_block, writer, module)
     if not writer.written_out and all(new is old for new, old in zip(new_block, block)) \
             and len(new_block) == len(block):
         return Inlined(module, summary_kinds=writer.summary_kinds)
@@ -703,6 +704,102 @@ def _scope_name(node: cst.With, resolver: Resolver) -> str | None:
     return first.evaluated_value + "/" if isinstance(first, cst.SimpleString) else None
 
 
+# Classes whose instances only hold attributes: ``model = SmartDict()`` then ``model.x = ...``.
+PLAIN_CONTAINERS = frozenset({"dict"})
+ATTRIBUTE_HOOKS = frozenset({"__getattr__", "__getattribute__", "__setattr__", "__delattr__", "__slots__"})
+
+
+def _attribute_bags(block: list[cst.BaseStatement], writer: "_Writer", module: cst.Module) -> list[cst.BaseStatement]:
+    """``model = SmartDict()`` and then only ``model.x = ...`` / ``model.x`` reads: each attribute
+    is a name of its own (``x_placeholder = tf.placeholder(...)``), so that the graph's tensors
+    are names the analysis can follow. Only for an instance built without arguments of a class
+    that holds attributes plainly (no attribute hooks or class-level names), bound once, used
+    nowhere but through its attributes, each attribute stored before it is read."""
+    plain_classes = set(PLAIN_CONTAINERS)
+    for node in module.body:
+        if isinstance(node, cst.ClassDef) and not node.decorators and isinstance(node.body, cst.IndentedBlock):
+            members = [item for item in node.body.body]
+            if all(isinstance(item, cst.FunctionDef) and item.name.value == "__init__" and not item.decorators
+                   for item in members):
+                plain_classes.add(node.name.value)
+    counts: dict[str, int] = {}
+    for node in block:
+        for name in _binds(node):
+            counts[name] = counts.get(name, 0) + 1
+    candidates: dict[str, cst.BaseStatement] = {}
+    for node in block:
+        small = node.body[0] if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 else None
+        if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Name)
+                and small.value.func.value in plain_classes and not small.value.args
+                and counts.get(small.targets[0].target.value) == 1):
+            candidates[small.targets[0].target.value] = node
+    if not candidates:
+        return block
+    # Every use through an attribute, each attribute stored (at the top level) before any read.
+    usable = set(candidates)
+    stored: dict[str, set[str]] = {name: set() for name in candidates}
+    attributes: dict[str, set[str]] = {name: set() for name in candidates}
+
+    class Uses(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.stores: set[int] = set()
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            for target in ([node.target] if not isinstance(node.target, (cst.Tuple, cst.List))
+                           else [e.value for e in node.target.elements]):
+                self.stores.add(id(target))
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            if isinstance(node.value, cst.Name) and node.value.value in usable:
+                name, attribute = node.value.value, node.attr.value
+                attributes[name].add(attribute)
+                if id(node) in self.stores:
+                    stored[name].add(attribute)
+                elif attribute not in stored[name] or attribute.startswith("__"):
+                    usable.discard(name)  # read before any store: the class's own attribute
+                return False
+            return True
+
+        def visit_Name(self, node: cst.Name) -> None:
+            usable.discard(node.value)  # the instance itself used: it stays an object
+
+    for node in block:
+        if any(node is definition for definition in candidates.values()):
+            continue
+        visitor = Uses()
+        small = node.body[0] if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 else None
+        if isinstance(small, cst.Assign):  # the value is read before the targets are stored
+            small.value.visit(visitor)
+            for target in small.targets:
+                target.visit(visitor)
+        else:
+            node.visit(visitor)
+    if not usable:
+        return block
+    renames: dict[tuple[str, str], str] = {}
+    for name in sorted(usable):
+        for attribute in sorted(attributes[name]):
+            fresh = attribute if attribute not in writer.taken else f"{name}_{attribute}"
+            renames[(name, attribute)] = writer._fresh(fresh)
+
+    class Replace(cst.CSTTransformer):
+        def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+            if isinstance(original.value, cst.Name) and (original.value.value, original.attr.value) in renames:
+                return cst.Name(renames[(original.value.value, original.attr.value)])
+            return updated
+
+    out = []
+    for node in block:
+        if any(node is candidates[name] for name in usable):
+            continue
+        new = node.visit(Replace())
+        if new is not node:
+            writer._remember(new, writer.origins.get(id(node), node))
+        out.append(new)
+    return out
+
+
 def _literal_key(node: cst.Subscript) -> str | None:
     if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) \
             and isinstance(node.slice[0].slice.value, cst.SimpleString):
@@ -736,9 +833,14 @@ def _assignments(targets: cst.BaseExpression, value: cst.BaseExpression) -> list
 
 
 def _all_names(node: cst.CSTNode) -> set[str]:
+    """Every name ``node`` uses (an attribute's name, ``x`` of ``model.x``, is not one)."""
     names: set[str] = set()
 
     class Collect(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
         def visit_Name(self, name: cst.Name) -> None:
             names.add(name.value)
 
