@@ -188,6 +188,10 @@ def _check_nothing_of_tf1_left(module: cst.Module) -> None:
         def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
             return False
 
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)  # a keyword (`rnn=`) names a parameter, not an import
+            return False
+
         def visit_Attribute(self, node: cst.Attribute) -> bool:
             return self._check(node)
 

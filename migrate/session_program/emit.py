@@ -581,6 +581,7 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
     body = [*statements, *tail, cst.SimpleStatementLine([cst.Return(value=returned)])]
     decorator = cst.Decorator(cst.parse_expression(
         f"tf.function(input_signature=[{specs}])" if step.parameters or step.settings else "tf.function"))
+    fetched = " ".join(code(step.fetches).split())  # one line, however the script wrapped it
     return cst.FunctionDef(
         name=cst.Name(step.name),
         params=cst.Parameters(params=[cst.Param(cst.Name(name)) for name in step.parameters]
@@ -588,7 +589,7 @@ def _step_function(step: Step, program: SessionProgram, native: NativeRnn, optim
         body=cst.IndentedBlock(body=body),
         decorators=[decorator],
         leading_lines=[cst.EmptyLine(), cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(
-            f"# The Session.run that fetched {code(step.fetches)}" if len(code(step.fetches)) < 70
+            f"# The Session.run that fetched {fetched}" if len(fetched) < 70
             else "# One Session.run site of the TF1 program"))],
     )
 
