@@ -350,6 +350,36 @@ class TestRestructureSessionProgram(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_a_feed_dict_rebuilt_before_each_of_two_runs_is_read_at_each(self) -> None:
+        # martin-gorner's char-RNN: one name, `feed_dict`, built (with the state loop) before
+        # the training run and again before the validation run, passed as feed_dict=.
+        before = """
+            import tensorflow as tf
+            import keras
+            from tf2_port import keras_rnn
+            x = tf.compat.v1.placeholder(tf.float32, [4, 5, 3])
+            cell = keras.layers.StackedRNNCells([keras.layers.GRUCell(8, reset_after=False) for _ in range(2)])
+            start = keras_rnn.zero_state(cell, 4, tf.float32)
+            outputs, state = keras_rnn.dynamic_rnn(cell, x, initial_state=start)
+            loss = tf.reduce_mean(outputs)
+            with tf.compat.v1.Session() as sess:
+                carried = sess.run(start)
+                for batch in data:
+                    feed_dict = {x: batch}
+                    for i, s in enumerate(start):
+                        feed_dict[s] = carried[i]
+                    value, carried = sess.run([loss, state], feed_dict=feed_dict)
+                    if value > 1:
+                        feed_dict = {x: batch}
+                        for i, s in enumerate(start):
+                            feed_dict[s] = carried[i]
+                        print(sess.run(loss, feed_dict=feed_dict))
+        """
+        output = self.TRANSFORM(CodemodContext()).transform_module(cst.parse_module(dedent(before))).code
+        self.assertIn("value, carried = numpy_values(run_loss(batch, carried))", output)
+        self.assertIn("print(numpy_values(run_loss_2(batch, carried)))", output)
+        self.assertNotIn("feed_dict", output)
+
     def test_a_module_without_a_session_is_left_as_it_is(self) -> None:
         # The no-op case: a model module (graph-building code, no Session) has nothing to split.
         self.assertKept("""

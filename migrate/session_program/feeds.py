@@ -11,7 +11,8 @@
 feeds ``input_data``, ``targets`` and, layer by layer, the whole ``initial_state`` with ``state``:
 the same as ``{input_data: x, targets: y, initial_state: state}``. Only this exact shape is read
 (the dict literal, the optional loop right after it, the run right after that, the dict's name
-used nowhere else); the two statements before the run then leave with the Session.
+used nowhere else -- a name rebuilt this way before each of several runs is read at each); the
+statements before the run then leave with the Session.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def built_feeds(program, blocks: list[list[cst.BaseStatement]]) -> dict[int, Bui
     """{id of the Session.run call: its feed} for every run fed by a dict built just before it."""
     found: dict[int, BuiltFeed] = {}
     occurrences = _name_counts(blocks[0])
+    mentions: dict[str, int] = {}  # per dict name, the occurrences the builds found account for
+    names: dict[int, str] = {}
     for block in blocks:
         for index, node in enumerate(block):
             name_and_dict = _dict_assignment(node)
@@ -53,18 +56,23 @@ def built_feeds(program, blocks: list[list[cst.BaseStatement]]) -> dict[int, Bui
             call = _run_fed_by(following[0], name, program.session_name)
             if call is None:
                 continue
-            # The dict's name appears in these statements only: bound, extended in the loop, fed.
             loop_mentions = _name_counts([used[1]]).get(name, 0) if len(used) == 2 else 0
-            if occurrences.get(name, 0) != 2 + loop_mentions:
-                continue
+            mentions[name] = mentions.get(name, 0) + 2 + loop_mentions
+            names[id(call)] = name
             found[id(call)] = BuiltFeed(literal.with_changes(elements=elements), used)
-    return found
+    # The dict's name appears in these statements only (bound, extended in the loop, fed), in
+    # each build of it: used anywhere else, it is a dict the script keeps, and nothing is read.
+    return {key: feed for key, feed in found.items() if occurrences.get(names[key], 0) == mentions[names[key]]}
 
 
 def _name_counts(nodes: list[cst.BaseStatement]) -> dict[str, int]:
     counts: dict[str, int] = {}
 
     class Count(cst.CSTVisitor):
+        def visit_Arg(self, argument: cst.Arg) -> bool:
+            argument.value.visit(self)  # `feed_dict=feed` mentions the name feed, not feed_dict
+            return False
+
         def visit_Name(self, name: cst.Name) -> None:
             counts[name.value] = counts.get(name.value, 0) + 1
 
