@@ -34,9 +34,12 @@ FED_LEARNING_RATE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "fed_learning
 # TensorBoard: a scalar and a histogram summary fetched each step (compared by value and by
 # TF1's histogram statistics), the graph written through a FileWriter.
 SUMMARIES = ct.REPO / "tests" / "fixtures" / "tf2_level" / "summaries_tensorboard.py"
-SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE, SAVER, FED_LEARNING_RATE, SUMMARIES]
+# state_is_tuple=False: GRU and LSTM stacks whose whole state is one matrix fed back each run
+# (an LSTM's as c, h per layer), dropout around the stack.
+FLAT_STATE = ct.REPO / "tests" / "fixtures" / "tf2_level" / "flat_state_char_rnn.py"
+SCRIPTS = [HALLSTROM, SINE, D2L, DROPOUT, COURSE, SAVER, FED_LEARNING_RATE, SUMMARIES, FLAT_STATE]
 SCRIPT_IDS = ["hallstrom", "sine_two_sites", "d2l_char_lm", "dropout_keep_prob", "course_language_model", "saver",
-              "fed_learning_rate", "summaries"]
+              "fed_learning_rate", "summaries", "flat_state"]
 
 # What a tf2 program must not use any more (the level's contract, point 5): by what names refer
 # to, never by text (the scripts' own names say "placeholder" and their docstrings "Session").

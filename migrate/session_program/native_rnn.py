@@ -171,9 +171,12 @@ class NativeRnn:
             call_arguments.append(f"mask=tf.sequence_mask({code(sequence_length)}, maxlen=tf.shape({inputs})[1])")
         if initial_state is not None:
             state = code(initial_state)
-            call_arguments.append("initial_state=" + _to_keras(family, state))
+            call_arguments.append("initial_state=" + _to_keras(family, state, f"tf.nest.flatten({layer_name}.cell.state_size)"))
         comment = {"lstm_stack": "  # TF1 (c, h) -> Keras [h, c]", "lstm": "  # TF1 (c, h) -> Keras [h, c]"}
-        lines.append(f"{outputs_name}, *{state_name} = {layer_name}({', '.join(call_arguments)})"
+        written = ", ".join(argument.split("  #")[0] for argument in call_arguments)
+        if family in FLAT_FAMILIES and initial_state is not None:
+            comment[family] = "  # TF1's one state matrix -> Keras states"
+        lines.append(f"{outputs_name}, *{state_name} = {layer_name}({written})"
                      + (comment.get(family, "") if initial_state is not None else ""))
         if path == STATIC_RNN:
             outputs = f"tf.unstack({outputs_name}, axis=1)"
@@ -329,6 +332,8 @@ class NativeRnn:
                     f"h={make}([{batch}, {cell.value}.units], {dtype}))",
             "single_stack": f"tuple({make}([{batch}, layer.units], {dtype}) for layer in {cell.value}.cells)",
             "single": f"{make}([{batch}, {cell.value}.units], {dtype})",
+            **{flat: f"{make}([{batch}, sum(tf.nest.flatten({cell.value}.state_size))], {dtype})"
+               for flat in FLAT_FAMILIES},
         }[family]
 
     def _family(self, cell: str, call: cst.Call) -> tuple[str, GraphStatement]:
@@ -337,7 +342,21 @@ class NativeRnn:
         kind = self._cell_kind(builder.node.body[0].value, builder.index)
         if kind in ("lstm", "single"):
             return kind, builder
-        if isinstance(kind, tuple):
+        if isinstance(kind, tuple) and kind[0] == "flat":  # state_is_tuple=False
+            inner = kind[1]
+            if inner == "lstm":
+                return "lstm_flat", builder
+            if inner == "single":
+                return "single", builder  # one tensor either way
+            members = inner[1] if isinstance(inner, tuple) and inner[0] == "stack" else []
+            # In a flat stack, an LSTM's own flat state (state_is_tuple=False) is its (c, h) part.
+            members = [member[1] if isinstance(member, tuple) and member[0] == "flat" else member
+                       for member in members]
+            if members and all(member == "lstm" for member in members):
+                return "lstm_stack_flat", builder
+            if members and all(member == "single" for member in members):
+                return "single_stack_flat", builder
+        elif isinstance(kind, tuple):
             members = kind[1]
             if members and all(member == "lstm" for member in members):
                 return "lstm_stack", builder
@@ -347,8 +366,11 @@ class NativeRnn:
                       "stack of LSTM cells, or of GRU / simple cells, each maybe in a DropoutWrapper / "
                       "ResidualWrapper)", "")
 
-    def _cell_kind(self, expression: cst.BaseExpression, before: int):
-        """"lstm", "single", ("stack", [member kinds]) or "?" for a cell expression."""
+    def _cell_kind(self, expression: cst.BaseExpression, before: int, local: dict | None = None):
+        """"lstm", "single", ("stack", [member kinds]), ("flat", kind) or "?" for a cell expression
+        (``local``: the kinds of a comprehension's own names)."""
+        if isinstance(expression, cst.Name) and local and expression.value in local:
+            return local[expression.value]
         if isinstance(expression, cst.Name):
             binding = self._binding(expression.value, before)
             return self._cell_kind(binding.node.body[0].value, binding.index) if binding is not None else "?"
@@ -362,13 +384,22 @@ class NativeRnn:
         if path in SINGLE_STATE_CELLS:
             return "single"
         if path in WRAPPERS and expression.args:
-            return self._cell_kind(expression.args[0].value, before)
+            return self._cell_kind(expression.args[0].value, before, local)
+        if path == FLAT_STATE and expression.args:
+            return ("flat", self._cell_kind(expression.args[0].value, before, local))
         if path == STACK and expression.args:
             return ("stack", self._member_kinds(expression.args[0].value, before))
         return "?"
 
     def _member_kinds(self, members: cst.BaseExpression, before: int) -> list:
         if isinstance(members, cst.ListComp):
+            loop = members.for_in
+            if (loop.inner_for_in is None and isinstance(loop.target, cst.Name) and isinstance(loop.iter, cst.Name)
+                    and not loop.ifs):
+                # [DropoutWrapper(cell) for cell in cells]: each member wraps one of `cells`
+                inner = self._member_kinds(loop.iter, before)
+                if inner and "?" not in inner and len(set(map(str, inner))) == 1:
+                    return [self._cell_kind(members.elt, before, {loop.target.value: inner[0]})]
             return [self._cell_kind(members.elt, before)]
         if isinstance(members, (cst.List, cst.Tuple)):
             return [self._cell_kind(element.value, before) for element in members.elements]
@@ -448,6 +479,8 @@ class _Wrappers(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         path = self.native.resolver.call_path(original)
+        if path == FLAT_STATE and len(updated.args) == 1:
+            return updated.args[0].value  # the drivers write TF1's one-matrix state out themselves
         if path not in WRAPPERS:
             return updated
         name, module = WRAPPERS[path]
@@ -573,6 +606,11 @@ _TO_KERAS = {
     "lstm": "[{state}[1], {state}[0]]",
     "single_stack": "list({state})",
     "single": "[{state}]",
+    # state_is_tuple=False: one matrix, the layers' states side by side (an LSTM's as c, h).
+    "lstm_stack_flat": "[[parts[i + 1], parts[i]] for parts in [tf.split({state}, {sizes}, axis=1)] "
+                       "for i in range(0, len(parts), 2)]",
+    "single_stack_flat": "tf.split({state}, {sizes}, axis=1)",
+    "lstm_flat": "tf.split({state}, 2, axis=1)[::-1]",
 }
 _TO_TF1 = {
     "lstm_stack": "tuple(LSTMStateTuple(c=layer[1], h=layer[0]) for layer in {state})  # Keras [h, c] -> TF1 (c, h)",
@@ -580,11 +618,20 @@ _TO_TF1 = {
     # Keras hands a stack's single-tensor states back as [h] per layer, or h when given one.
     "single_stack": "tuple(tf.nest.flatten({state}))",
     "single": "{state}[0]",
+    "lstm_stack_flat": "tf.concat([part for layer in {state} for part in (layer[1], layer[0])], axis=1)"
+                       "  # Keras [h, c] per layer -> TF1's one matrix (c, h per layer)",
+    "single_stack_flat": "tf.concat(tf.nest.flatten({state}), axis=1)  # TF1 state_is_tuple=False: one matrix",
+    "lstm_flat": "tf.concat([{state}[1], {state}[0]], axis=1)  # Keras [h, c] -> TF1's one matrix (c, h)",
 }
+FLAT_FAMILIES = frozenset({"lstm_stack_flat", "single_stack_flat", "lstm_flat"})
+FLAT_STATE = "tf2_port.keras_rnn.flat_state"
 
 
-def _to_keras(family: str, state: str) -> str:
-    return _TO_KERAS[family].format(state=state)
+def _to_keras(family: str, state: str, sizes: str = "") -> str:
+    converted = _TO_KERAS[family].format(state=state, sizes=sizes)
+    if family in FLAT_FAMILIES:
+        converted += "  # TF1's one state matrix -> Keras states"
+    return converted
 
 
 def _to_tf1(family: str, state: str) -> str:

@@ -66,9 +66,10 @@ NATIVE_RUNTIME = frozenset({"tf2_port.keras_rnn.static_rnn", "tf2_port.keras_rnn
                             "tf2_port.keras_rnn.LSTMStateTuple", "tf2_port.keras_rnn.zero_state",
                             "tf2_port.keras_rnn.dense", "tf2_port.keras_rnn.DropoutWrapper",
                             "tf2_port.keras_rnn.ResidualWrapper", "tf2_port.keras_rnn.bidirectional_dynamic_rnn",
-                            "tf2_port.keras_rnn.sequence_loss"})
+                            "tf2_port.keras_rnn.sequence_loss", "tf2_port.keras_rnn.flat_state"})
 # The keras level's cell wrappers: built once, like Keras layers.
-RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper"})
+RUNTIME_WRAPPERS = frozenset({"tf2_port.keras_rnn.DropoutWrapper", "tf2_port.keras_rnn.ResidualWrapper",
+                              "tf2_port.keras_rnn.flat_state"})
 KEPT_KINDS = frozenset({"host", "variable", "variables", "layer", "optimizer", "graph_function", "seed", "factory",
                         "saver", "writer"})
 MOVED_KINDS = frozenset({"input", "computation", "train"})
