@@ -442,6 +442,22 @@ class TestRestructureSessionProgram(CodemodTest):
         """
         self.assertCodemod(before, after)
 
+    def test_a_build_time_print_of_tensors_no_fetch_needs_is_traced_by_a_step_that_can_compute_them(self) -> None:
+        # Hallstrom-style scripts print the unstacked inputs while building; no run needs them.
+        before = """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [2, 3])
+            columns = tf.split(x, 3, 1)
+            print("columns:", columns)
+            total = tf.reduce_sum(x)
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(total, {x: data}))
+        """
+        output = self.TRANSFORM(CodemodContext()).transform_module(cst.parse_module(dedent(before))).code
+        step = output[output.index("def run_total(x):"):output.index("return total")]
+        self.assertIn("columns = tf.split(x, 3, 1)", step)
+        self.assertIn('print("columns:", columns)', step)
+
     def test_tensor_used_outside_session_run_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

@@ -401,6 +401,8 @@ def find_sites(program: SessionProgram, resolver: Resolver) -> SessionUses:
                       "nothing to restructure")
     for statement in program.statements:
         if statement.kind == "trace_print" and id(statement) not in program.printed:
+            _print_in_a_step_that_can_compute_it(program, statement, list(steps.values()))
+        if statement.kind == "trace_print" and id(statement) not in program.printed:
             raise Refusal(statement.node, "a print of tensors that no Session.run computes (TF1 printed it when "
                           "it built the graph; no step would trace it)", "print static shapes with plain Python")
     return SessionUses(list(steps.values()), visitor.init_statements,
@@ -544,6 +546,34 @@ def _built_from(program: SessionProgram, setting: str) -> set[str]:
                 changed = True
     # The RNN layers the tf2 level creates read their cell: a driver statement reads the cell name.
     return names
+
+
+def _print_in_a_step_that_can_compute_it(program: SessionProgram, printed: GraphStatement, steps: list[Step]) -> None:
+    """A build-time ``print`` of tensors no fetch needs (``print(inputs_series)``): TF1 printed
+    the symbolic tensors as it built them. The first step whose fed placeholders suffice also
+    computes them (nothing else reads them) and prints them when it is traced, as TF1 did."""
+    kinds = program.kinds
+    for step in steps:
+        needed = {name for name in printed.use.reads if kinds.get(name) in ("computation", "input")}
+        chosen: list[GraphStatement] = []
+        inputs: set[str] = set()
+        for statement in reversed(program.statements[:program.statements.index(printed)]):
+            if statement.kind == "input" and statement.use.binds & needed:
+                inputs |= statement.use.binds & needed
+                needed -= statement.use.binds
+                continue
+            if statement.kind != "computation" or not statement.use.binds & needed:
+                continue
+            chosen.append(statement)
+            needed -= statement.use.binds - statement.use.mutates
+            needed |= {name for name in statement.use.reads if kinds.get(name) in ("computation", "input")}
+        if needed or not inputs <= set(step.parameters):
+            continue
+        have = {id(statement) for statement in step.statements}
+        step.statements = sorted([*step.statements, *(s for s in chosen if id(s) not in have), printed],
+                                 key=lambda statement: statement.index)
+        program.printed.add(id(printed))
+        return
 
 
 def _attach_trace_prints(program: SessionProgram, step: Step, inputs: set[str]) -> None:
