@@ -373,3 +373,41 @@ def main(data):
         print(sess.run(model.y, {{model.x: data}}))
 '''
         assert _inlined(source) == dedent(source), use
+
+
+def test_a_cell_factory_defined_inside_a_helper_comes_along_and_is_called_as_before() -> None:
+    source = '''
+def build(x):
+    def make_cell():
+        cell = keras.layers.LSTMCell(4)
+        cell = keras_rnn.DropoutWrapper(cell, output_keep_prob=0.9)
+        return cell
+    stack = keras.layers.StackedRNNCells([make_cell() for _ in range(2)])
+    outputs, state = keras_rnn.dynamic_rnn(stack, x, dtype=tf.float32)
+    return outputs
+
+def main(data):
+    x = tf.compat.v1.placeholder(tf.float32, [None, 3, 2])
+    y = build(x)
+    with tf.compat.v1.Session() as sess:
+        print(sess.run(y, {x: data}))
+'''
+    out = _inlined(source)
+    assert "def build(" not in out
+    main = out[out.index("def main(data):"):]
+    assert "    def make_cell():\n        cell = keras.layers.LSTMCell(4)" in main
+    assert "stack = keras.layers.StackedRNNCells([make_cell() for _ in range(2)])" in main
+
+
+def test_a_factory_that_wraps_its_cell_step_by_step_is_one_expression() -> None:
+    from migrate.session_program.regions import factory_return
+
+    module = cst.parse_module(HEADER + dedent('''
+        def make_cell():
+            cell = keras.layers.LSTMCell(4)
+            cell = keras_rnn.DropoutWrapper(cell, output_keep_prob=0.9)
+            return cell
+    '''))
+    function = module.body[-1]
+    returned = factory_return(function, Resolver(module.code, lambda node: None))
+    assert module.code_for_node(returned) == "keras_rnn.DropoutWrapper(keras.layers.LSTMCell(4), output_keep_prob=0.9)"

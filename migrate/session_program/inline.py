@@ -211,9 +211,15 @@ def _simple_signature(helper: _Helper) -> bool:
     if helper.owner is not None and (not helper.parameters or helper.parameters[0].name.value != "self"):
         return False
     tree = ast.parse(cst.Module([helper.node]).code).body[0]
-    returns = [n for n in ast.walk(tree) if isinstance(n, ast.Return)]
-    if any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.FunctionDef, ast.ClassDef,
-                          ast.AsyncFunctionDef, ast.Lambda)) for n in ast.walk(tree) if n is not tree):
+    inner_returns = {id(r) for d in tree.body if isinstance(d, ast.FunctionDef) for r in ast.walk(d)
+                     if isinstance(r, ast.Return)}
+    returns = [n for n in ast.walk(tree) if isinstance(n, ast.Return) and id(n) not in inner_returns]
+    nested = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.ClassDef, ast.AsyncFunctionDef,
+                          ast.Lambda)) or (isinstance(n, ast.FunctionDef) and n is not tree and n not in nested)
+           for n in ast.walk(tree) if n is not tree):
+        return False  # a nested def is written out only at the helper's top level (a cell factory)
+    if any(n.decorator_list or n.args.vararg or n.args.kwarg for n in nested):
         return False
     if len(returns) > 1 or (returns and tree.body[-1] is not returns[0]):
         return False
@@ -386,7 +392,11 @@ class _Writer:
         loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         comprehension = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
                          for n in ast.walk(c.target) if isinstance(n, ast.Name)}
-        free = loads - parameters - local - comprehension
+        nested_own = {n.id for d in tree.body if isinstance(d, ast.FunctionDef) for n in ast.walk(d)
+                      if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        nested_own |= {a.arg for d in tree.body if isinstance(d, ast.FunctionDef) for a in ast.walk(d.args)
+                       if isinstance(a, ast.arg)}
+        free = loads - parameters - local - comprehension - nested_own
         return not any(name in self.shadowing for name in free)
 
     def _write_out(self, helper, receiver, call, targets, origin) -> list[cst.BaseStatement] | None:
@@ -396,9 +406,15 @@ class _Writer:
         body = _body(helper)
         tree = ast.parse(cst.Module([helper.node]).code).body[0]
         parameters = {p.name.value for p in helper.parameters}
-        local = _stored_outside_comprehensions(tree) - parameters
+        nested = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+        local = (_stored_outside_comprehensions(tree) - parameters) | {n.name for n in nested}
         comprehension = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
                          for n in ast.walk(c.target) if isinstance(n, ast.Name)}
+        for definition in nested:  # its own names must not be the helper's, which are renamed
+            own = {a.arg for a in ast.walk(definition.args) if isinstance(a, ast.arg)}
+            own |= {n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            if own & (set(bound) | local):
+                return None
         # A comprehension variable named like a parameter or local would be substituted too.
         if comprehension & (set(bound) | local) or not self._free_names_safe(helper, local):
             return None
@@ -518,8 +534,8 @@ def _stored_outside_comprehensions(tree: ast.AST) -> set[str]:
     found: set[str] = set()
 
     def walk(node: ast.AST) -> None:
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.FunctionDef)):
+            return  # a nested def's names are its own (its name is bound by the caller)
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             found.add(node.id)
         for child in ast.iter_child_nodes(node):

@@ -158,7 +158,7 @@ def split(module: cst.Module, resolver: Resolver) -> SessionProgram:
     """Split ``module`` into its graph and session regions, or raise :class:`Refusal`."""
     owner, block, session_index, session_name, session_body = _find_session(module, resolver)
     statements = []
-    factories = {node.name.value for node in module.body
+    factories = {node.name.value for node in [*module.body, *block]
                  if isinstance(node, cst.FunctionDef) and factory_return(node, resolver) is not None}
     for index, (node, variable_scope, name_scope, initializer, reuse) in enumerate(
             _without_scopes(block[:session_index], resolver)):
@@ -549,13 +549,10 @@ def factory_return(node: cst.FunctionDef, resolver: Resolver) -> cst.BaseExpress
     if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
             and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
         body = body[1:]
-    if (len(body) == 2 and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Assign)
-            and len(body[0].body[0].targets) == 1 and isinstance(body[0].body[0].targets[0].target, cst.Name)
-            and isinstance(body[1], cst.SimpleStatementLine) and isinstance(body[1].body[0], cst.Return)
-            and isinstance(body[1].body[0].value, cst.Name)
-            and body[1].body[0].value.value == body[0].body[0].targets[0].target.value):
-        # cell = keras.layers.LSTMCell(n); return cell
-        body = [cst.SimpleStatementLine([cst.Return(body[0].body[0].value)])]
+    folded = _folded_chain(body)
+    if folded is not None:
+        # cell = keras.layers.LSTMCell(n); cell = DropoutWrapper(cell, ...); return cell
+        body = [cst.SimpleStatementLine([cst.Return(folded)])]
     if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
         return None
     returned = body[0].body[0]
@@ -568,6 +565,58 @@ def factory_return(node: cst.FunctionDef, resolver: Resolver) -> cst.BaseExpress
     if not called or others or not all(is_keras(path) or path in RUNTIME_WRAPPERS for path in called):
         return None
     return returned.value
+
+
+def _folded_chain(body: list[cst.BaseStatement]) -> cst.BaseExpression | None:
+    """``x = E1; x = E2(x); ...; return x`` as one expression ``E2(E1)``, each step reading the
+    previous ``x`` exactly once; None for any other body."""
+    if len(body) < 2 or not all(isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 for s in body):
+        return None
+    *assignments, last = [s.body[0] for s in body]
+    if not (isinstance(last, cst.Return) and isinstance(last.value, cst.Name)):
+        return None
+    name = last.value.value
+    value: cst.BaseExpression | None = None
+    for assignment in assignments:
+        if not (isinstance(assignment, cst.Assign) and len(assignment.targets) == 1
+                and isinstance(assignment.targets[0].target, cst.Name) and assignment.targets[0].target.value == name):
+            return None
+        uses = [n for n in _loaded_names(assignment.value) if n.value == name]
+        if value is None:
+            if uses:
+                return None
+            value = assignment.value
+            continue
+        if len(uses) != 1:
+            return None
+        replacement = value
+
+        class Replace(cst.CSTTransformer):
+            def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+                return replacement if original is uses[0] else updated
+
+        value = assignment.value.visit(Replace())
+    return value
+
+
+def _loaded_names(node: cst.CSTNode) -> list[cst.Name]:
+    """The Names of an expression that are read (not attribute names or keywords)."""
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, argument: cst.Arg) -> bool:
+            argument.value.visit(self)
+            return False
+
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collect())
+    return found
 
 
 def _only_keras_constructors(node: cst.BaseStatement, resolver: Resolver, paths: frozenset[str]) -> bool:
