@@ -22,7 +22,9 @@ The modules, in the order the work happens:
 - :mod:`.native_rnn`: the keras-level runtime's calls (``keras_rnn.static_rnn``,
   ``dynamic_rnn``, ``LSTMStateTuple``) written out as plain Keras 3 code, the (c, h) <-> [h, c]
   swap visible.
-- :mod:`.emit`: the new module -- state at module level, the step functions, the call sites.
+- :mod:`.emit`: the new module -- state at module level, the step functions, the call sites;
+  with :mod:`.checkpoints` (a ``Saver`` as a ``tf.train.Checkpoint``, its save and restore
+  calls) and :mod:`.summaries` (a ``FileWriter``, the graphs and summaries it wrote).
 
 Whatever the analysis cannot restructure exactly raises :class:`Refusal` naming the construct
 and the node: the codemod then leaves the file at the keras level with one finding. Nothing is
