@@ -89,8 +89,9 @@ RMSPropOptimizer -> TF1RMSprop (a keras.optimizers.RMSprop subclass the output d
     first step is about ``lr / sqrt(1-rho)``, TF1's ``lr * |g|``) and until ``rho^t`` is small
     against the mean squared gradient, tens to hundreds of steps (the tests measure 0.47 on the
     weights after 20 steps). No constructor argument sets Keras' initial mean square, so the
-    output defines ``TF1RMSprop``, whose ``build`` sets the mean-square slots to ones after
-    Keras creates them (``TF1_RMSPROP``). Epsilon: TF1's 1e-10 is written (Keras' is 1e-7).
+    output defines ``TF1RMSprop``, whose ``build`` is RMSprop's with the mean-square slots
+    created at ones (``TF1_RMSPROP``; an assignment after creation would run at every call of
+    the ``tf.function`` step that traced it). Epsilon: TF1's 1e-10 is written (Keras' is 1e-7).
 
 AdagradDAOptimizer -> none
     TF1 keeps ``G = sum g`` and ``H = sum g^2`` and *sets*
@@ -151,12 +152,15 @@ TF1_RMSPROP = '''class TF1RMSprop(keras.optimizers.RMSprop):
     tf.compat.v1.train.RMSPropOptimizer's did (Keras starts it at zeros; the update is the same)."""
 
     def build(self, var_list):
+        # RMSprop.build with the mean squares created at ones (an assign after creation would be
+        # traced into the first tf.function step that builds the optimizer, and run every step).
         if self.built:
             return
-        super().build(var_list)
-        for velocity in self._velocities:
-            if velocity is not None:
-                velocity.assign(tf.ones_like(velocity))
+        super(keras.optimizers.RMSprop, self).build(var_list)
+        self._velocities = self.add_optimizer_variables(var_list, "velocity", initializer="ones")
+        self._momentums = self.add_optimizer_variables(var_list, "momentum") if self.momentum > 0 else []
+        self._average_gradients = (self.add_optimizer_variables(var_list, "average_gradient")
+                                   if self.centered else [])
 '''
 
 # Reasons shared by several rules.
