@@ -13,11 +13,16 @@ in the graph region is replaced by the helper's body:
   calls Keras constructors and cell wrappers, its body locals used once and one ``return``) by
   the returned expression, substituted in place.
 
-``self`` becomes the instance's name (``model = LanguageModel(...)``, bound once). Helpers whose
-calls were all written out are removed from the module. What is not certain to mean the same
-written out (a ``return`` inside a block, ``*args``, ``global``, a nested ``def``, a helper that
-reads a name the block rebinds, a call inside a loop) is left as it was; the analysis then names
-it in its finding.
+``self`` becomes the instance's name (``model = LanguageModel(...)``, bound once). A cell
+factory defined inside a helper comes along with it. Helpers whose calls were all written out
+are removed from the module. What is not certain to mean the same written out (a ``return``
+inside a block, ``*args``, ``global``, a nested class, a helper that reads a global the block
+shadows, a call inside a loop) is left as it was; the analysis then names it in its finding.
+
+The same pass makes three more spellings of graph names plain: ``fetches["loss"]`` of a dict
+of graph names (:func:`_constant_lookups`), TF1 summary ops as the dicts of the values they
+summarise (:func:`_summary_values`), and an attribute bag's attributes
+(``model = SmartDict(); model.x = ...``, :func:`_attribute_bags`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migrate.qualified_names import import_map
+from migrate.session_program import Refusal
 from migrate.session_program.names import name_use
 from migrate.session_program.regions import RUNTIME_WRAPPERS, _find_session, factory_return, mentioned_paths
 from migrate.session_program.resolve import Resolver, calls_in, is_keras, is_runtime, is_tensorflow
@@ -115,7 +121,7 @@ def inline_graph_helpers(module: cst.Module, resolver: Resolver) -> Inlined:
         return Inlined(module)  # names resolve by scope only for the original module's nodes
     try:
         owner, block, session_index, _, _ = _find_session(module, resolver)
-    except Exception:  # no (single) Session: the analysis reports it
+    except Refusal:  # no (single) Session: the analysis reports it
         return Inlined(module)
     helpers = _helpers(module, resolver)
     writer = _Writer(module, resolver, helpers, owner, block)
