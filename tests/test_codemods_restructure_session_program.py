@@ -623,6 +623,17 @@ class TestRestructureSessionProgram(CodemodTest):
         output = self.TRANSFORM(CodemodContext()).transform_module(cst.parse_module(dedent(before))).code
         self.assertIn("print(int(tf.argmax(probabilities, 1).numpy()))", output)
 
+    def test_a_function_of_fetched_values_not_evaluated_is_kept(self) -> None:
+        # Without .eval() TF1 made a graph tensor (printed as one); an eager value is not that.
+        self.assertKept("""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+            y = tf.nn.softmax(x)
+            with tf.compat.v1.Session() as sess:
+                probabilities = sess.run(y, {x: [[1.0, 2.0, 0.5]]})
+                print(tf.argmax(probabilities, 1))
+        """, "tf.argmax used after the Session started")
+
     def test_unfed_placeholder_a_fetch_needs_is_kept(self) -> None:
         self.assertKept("""
             import tensorflow as tf

@@ -81,8 +81,10 @@ class SessionUses:
     eager_evals: list[cst.Call] = field(default_factory=list)
 
 
-# Pure TensorFlow functions the session region may apply to fetched values: TF1 added an op to
-# the graph and ran it once (``tf.argmax(fetched, 1).eval()``); TF2 computes it eagerly.
+# Pure TensorFlow functions the session region may apply to fetched values and evaluate at once:
+# TF1 added an op to the graph and ran it (``tf.argmax(fetched, 1).eval()``); TF2 computes it
+# eagerly and takes ``.numpy()``. Not evaluated, the op would be a graph tensor in TF1 (printed
+# as one, fetched later), which an eager value is not: refused.
 EAGER_FUNCTIONS = frozenset({
     "tensorflow.argmax", "tensorflow.argmin", "tensorflow.math.argmax", "tensorflow.math.argmin",
     "tensorflow.reduce_sum", "tensorflow.reduce_mean", "tensorflow.reduce_max", "tensorflow.reduce_min",
@@ -129,6 +131,7 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         self.saver_calls: list[SaverCall] = []
         self.writer_calls: list[WriterCall] = []
         self.eager_evals: list[cst.Call] = []  # tf.argmax(fetched, 1).eval(): .numpy() in TF2
+        self.evaluated_functions: set[int] = set()
         self.writers = {name for name, kind in program.kinds.items() if kind == "writer"}
         module = program.module
         self.rebound: set[str] = set()
@@ -174,6 +177,7 @@ class _SessionRegionVisitor(cst.CSTVisitor):
             if node.args:
                 raise Refusal(node, "Tensor.eval(...) with arguments", "")
             self.eager_evals.append(node)
+            self.evaluated_functions.add(id(func.value.func))  # only under .eval(): its value, not a tensor
             return True
         if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                 and self.program.kinds.get(func.value.value) == "saver"):
@@ -268,8 +272,10 @@ class _SessionRegionVisitor(cst.CSTVisitor):
         path = self.resolver.path(node)
         if path is not None and (_normalised(path) in FILE_FUNCTIONS or _normalised(path).startswith("tensorflow.io.gfile.")):
             return False  # reads files, builds no graph: the same call in TF2
-        if path is not None and (_normalised(path) in EAGER_FUNCTIONS or _normalised(path) in DTYPES):
-            return False  # a function of fetched (NumPy) values: TF2 runs it eagerly, as TF1 ran the op once
+        if path is not None and _normalised(path) in DTYPES:
+            return False
+        if path is not None and id(node) in self.evaluated_functions:
+            return False  # tf.argmax(fetched, 1) under .eval(): TF2 runs it eagerly, as TF1 ran the op once
         if path is not None and (is_tensorflow(path) or is_runtime(path)):
             raise Refusal(node, f"{path.replace('tensorflow', 'tf')} used after the Session started "
                           "(the graph grows, or TF1 API runs, inside the session region)",
