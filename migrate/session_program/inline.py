@@ -739,7 +739,10 @@ def _attribute_bags(block: list[cst.BaseStatement], writer: "_Writer", module: c
     nowhere but through its attributes, each attribute stored before it is read."""
     plain_classes = set(PLAIN_CONTAINERS)
     for node in module.body:
-        if isinstance(node, cst.ClassDef) and not node.decorators and isinstance(node.body, cst.IndentedBlock):
+        bases_plain = all(isinstance(base.value, cst.Name) and base.value.value in ("object", "dict")
+                          and base.keyword is None for base in node.bases) if isinstance(node, cst.ClassDef) else False
+        if (isinstance(node, cst.ClassDef) and bases_plain and not node.decorators
+                and isinstance(node.body, cst.IndentedBlock)):
             members = [item for item in node.body.body]
             if all(isinstance(item, cst.FunctionDef) and item.name.value == "__init__" and not item.decorators
                    for item in members):
