@@ -581,7 +581,7 @@ class TestRestructureSessionProgram(CodemodTest):
         context = CodemodContext()
         output = self.TRANSFORM(context).transform_module(cst.parse_module(dedent(before))).code
         definition = output[output.index("class TF1RMSprop(keras.optimizers.RMSprop):"):]
-        self.assertIn("velocity.assign(tf.ones_like(velocity))", definition)
+        self.assertIn('self.add_optimizer_variables(var_list, "velocity", initializer="ones")', definition)
         self.assertIn("optimizer = TF1RMSprop(learning_rate=0.1, rho=0.8, epsilon=1e-10)  # RMSPropOptimizer's "
                       "update rule", definition)
         self.assertLess(output.index("class TF1RMSprop"), output.index("optimizer = TF1RMSprop("))
