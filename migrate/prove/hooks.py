@@ -531,7 +531,7 @@ def _is_namedtuple(value: Any) -> bool:
 def _paired_leaves(fetches: Any, result: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
     """``(path, fetch leaf, result part)`` for a ``Session.run`` fetch structure and its result."""
     if isinstance(fetches, dict):
-        for key in fetches:
+        for key in sorted(fetches, key=repr):  # both runs in one order, however each built its dict
             part = result.get(key) if isinstance(result, dict) else None
             yield from _paired_leaves(fetches[key], part, f"{path}[{key!r}]")
     elif _is_namedtuple(fetches):
