@@ -376,8 +376,8 @@ class TestRestructureSessionProgram(CodemodTest):
                         print(sess.run(loss, feed_dict=feed_dict))
         """
         output = self.TRANSFORM(CodemodContext()).transform_module(cst.parse_module(dedent(before))).code
-        self.assertIn("value, carried = numpy_values(run_loss(batch, carried))", output)
-        self.assertIn("print(numpy_values(run_loss_2(batch, carried)))", output)
+        self.assertIn("value, carried = numpy_values(run_loss(batch, tuple(carried)))", output)
+        self.assertIn("print(numpy_values(run_loss_2(batch, tuple(carried))))", output)
         self.assertNotIn("feed_dict", output)
 
     def test_a_module_without_a_session_is_left_as_it_is(self) -> None:

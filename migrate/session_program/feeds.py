@@ -109,7 +109,11 @@ def _state_loop(loop: cst.For, feed: str, program) -> tuple[str, cst.BaseExpress
         if len(body) != 1:
             return None
         source = _fed_item(body[0], feed, target.elements[1].value.value, index)
-        return (state, source) if source is not None else None
+        if source is None:
+            return None
+        # E may be a tuple or an array stacked by layer (tf.identity of a fetched state tuple):
+        # TF1 fed E[i] either way; the step's tuple parameter takes tuple(E).
+        return state, cst.Call(cst.Name("tuple"), [cst.Arg(source)])
     if not (isinstance(target.elements[1].value, cst.Tuple) and len(target.elements[1].value.elements) == 2):
         return None
     parts = [element.value for element in target.elements[1].value.elements]
