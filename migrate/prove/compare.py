@@ -145,8 +145,9 @@ def compare_leaf(
 
     if reference["kind"] in ("summary", "checkpoint path"):
         return row(True, f"not compared: {reference['kind']}")
-    if reference["kind"] == "histogram" and isinstance(cand_value, np.ndarray):
-        # TF1 kept a histogram's statistics; the migrated program returns the values themselves.
+    if reference["kind"] == "histogram" and candidate.get("kind") != "histogram" and isinstance(cand_value, np.ndarray):
+        # TF1 kept a histogram's statistics; a tf2 program returns the values themselves (a
+        # keras-level run, a Session's proto too: its statistics compare as they are).
         values = cand_value.astype(np.float64).ravel()
         cand_value = np.array([values.min(), values.max(), values.size, values.sum(), np.sum(values * values)]
                               if values.size else [0.0] * 5, np.float64)
