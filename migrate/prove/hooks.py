@@ -260,10 +260,10 @@ def _install_saver_hook() -> None:
     """``Saver.save`` / ``Saver.restore`` run the Session themselves (the save op, the restore
     op): those runs are the Saver's, not the script's Session.run sites, and a migrated program
     saves without any. They are not recorded."""
-    from tensorflow.python.training import saver as saver_module
+    saver_class = tf.compat.v1.train.Saver  # the class itself, reached by its public name
 
     for method in ("save", "restore"):
-        original = getattr(saver_module.Saver, method)
+        original = getattr(saver_class, method)
 
         def unrecorded(*args, __original=original, **kwargs):
             recorder = _ACTIVE[0] if _ACTIVE else None
@@ -275,7 +275,7 @@ def _install_saver_hook() -> None:
             finally:
                 recorder.inside = inside
 
-        setattr(saver_module.Saver, method, functools.wraps(original)(unrecorded))
+        setattr(saver_class, method, functools.wraps(original)(unrecorded))
 
 
 def install_step_hook() -> None:
@@ -551,10 +551,8 @@ def _summary_read(value: Any) -> dict[str, tuple[str, Any]] | None:
     [min, max, num, sum, sum_squares]); None when it holds anything else (images, audio)."""
     if not isinstance(value, bytes):
         return None
-    from tensorflow.core.framework import summary_pb2
-
     read: dict[str, tuple[str, Any]] = {}
-    for item in summary_pb2.Summary.FromString(value).value:
+    for item in tf.compat.v1.Summary.FromString(value).value:
         which = item.WhichOneof("value")
         if which == "simple_value":
             read[item.tag] = ("value", np.asarray(item.simple_value, np.float32))
