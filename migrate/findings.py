@@ -34,6 +34,7 @@ CODES = {
     "TFM602": ("info", "Session program restructured into TensorFlow 2 steps"),
     "TFM603": ("info", "the TensorFlow 2 program imports tf2_port for a TF1 cell wrapper Keras 3 lacks"),
     "TFM604": ("info", "the TensorFlow 2 program restores TF1 checkpoints through tf2_port.tf1_restore"),
+    "TFM605": ("info", "the TensorFlow 2 program writes summaries: tf.summary.scalar / histogram need tensorboard"),
 }
 
 

@@ -527,6 +527,19 @@ class TestRestructureSessionProgram(CodemodTest):
                 sess.run(train, {ids: [1, 2, 2, 3]})
         """, "MomentumOptimizer on the gradient of an embedding lookup")
 
+    def test_rmsprop_on_an_embedding_lookup_is_kept(self) -> None:
+        # TF1's sparse RMSProp decays the mean square of the looked-up rows only.
+        self.assertKept("""
+            import tensorflow as tf
+            ids = tf.compat.v1.placeholder(tf.int32, [None])
+            table = tf.compat.v1.get_variable("table", [10, 3])
+            loss = tf.reduce_sum(tf.nn.embedding_lookup(table, ids))
+            train = tf.compat.v1.train.RMSPropOptimizer(0.1).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train, {ids: [1, 2]})
+        """, "RMSPropOptimizer on the gradient of an embedding lookup")
+
     def test_a_learning_rate_fed_per_run_under_momentum_is_kept(self) -> None:
         # Momentum matches Keras only at a constant rate (TF1 rescales its accumulator).
         self.assertKept("""

@@ -83,6 +83,13 @@ def _tf2(path) -> str:
     return result.code
 
 
+def test_a_program_that_writes_summaries_says_it_needs_tensorboard() -> None:
+    result = rewrite_source(SUMMARIES.read_text(), "tf2", str(SUMMARIES))
+    assert [f.code for f in result.findings].count("TFM605") == 1
+    plain = rewrite_source(SINE.read_text(), "tf2", str(SINE))
+    assert "TFM605" not in [f.code for f in plain.findings]
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=SCRIPT_IDS)
 def test_the_output_is_a_tensorflow_2_program(script) -> None:
     code = _tf2(script)

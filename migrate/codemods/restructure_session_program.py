@@ -104,6 +104,10 @@ class RestructureSessionProgramCommand(TFCodemod):
                         "tf2_port.tf1_restore.restore_tf1_checkpoint_into (TF1 names read, RNN weights converted); "
                         "the optimizer's TF1 slots are not read: training resumed from one starts its optimizer afresh",
                         "install tf1-migrate where the program runs, or convert old checkpoints once")
+        if "tf.summary.scalar" in new_module.code or "tf.summary.histogram" in new_module.code:
+            self.report(module, "TFM605", "the TensorFlow 2 program writes summaries with tf.summary.scalar / "
+                        "histogram, which TensorFlow 2 leaves to the tensorboard package (TF1 had the ops built in)",
+                        "pip install tensorboard where the program runs")
         cell_imports = sorted(restructured.imports - {TF1_RESTORE})
         if cell_imports:
             names = ", ".join(f"{module_name}.{name}" for module_name, name in cell_imports)

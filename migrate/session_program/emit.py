@@ -673,10 +673,13 @@ def _call(step: Step, site, numpy_values: str) -> cst.Call:
 
 # Ops whose gradient is an IndexedSlices (rows of a variable, a row repeated once per lookup).
 # TF1 optimizers whose sparse update touches only the looked-up rows where their dense update would
-# also move or decay the others (Momentum's accumulator, Adadelta's averages): no Keras twin then.
+# also move or decay the others (Momentum's accumulator, Adadelta's averages, RMSProp's mean
+# square): no Keras twin then.
 # GradientDescent, Adam and Adagrad give the dense update's numbers (the others' gradient is 0).
 LAZY_SPARSE_OPTIMIZERS = frozenset({"MomentumOptimizer", "AdadeltaOptimizer", "FtrlOptimizer",
-                                    "ProximalAdagradOptimizer", "ProximalGradientDescentOptimizer"})
+                                    "ProximalAdagradOptimizer", "ProximalGradientDescentOptimizer",
+                                    # SparseApplyRMSProp decays the mean square of looked-up rows only
+                                    "RMSPropOptimizer"})
 SPARSE_GRADIENT_OPS = frozenset({"tensorflow.nn.embedding_lookup", "tensorflow.gather",
                                  "tensorflow.nn.embedding_lookup_sparse"})
 
