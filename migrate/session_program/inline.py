@@ -628,15 +628,22 @@ def _constant_lookups(block: list[cst.BaseStatement], writer: "_Writer") -> list
                 return tables[original.value.value][_literal_key(original)]
             return updated
 
-    new_block = []
+    return _rewritten_block(block, Replace(), [definitions[name] for name in readable], writer)
+
+
+def _rewritten_block(block: list[cst.BaseStatement], transformer: cst.CSTTransformer,
+                     dropped: list[cst.BaseStatement], writer: "_Writer") -> list[cst.BaseStatement]:
+    """``block`` without ``dropped``, each other statement through ``transformer``; a changed
+    statement keeps the origin of the one it replaces (for findings)."""
+    out = []
     for node in block:
-        if any(node is definitions[name] for name in readable):
+        if any(node is gone for gone in dropped):
             continue
-        new = node.visit(Replace())
+        new = node.visit(transformer)
         if new is not node:
             writer._remember(new, writer.origins.get(id(node), node))
-        new_block.append(new)
-    return new_block
+        out.append(new)
+    return out
 
 
 SUMMARY_OPS = {"tensorflow.summary.scalar": "scalar", "tensorflow.summary.histogram": "histogram"}
@@ -814,15 +821,7 @@ def _attribute_bags(block: list[cst.BaseStatement], writer: "_Writer", module: c
                 return cst.Name(renames[(original.value.value, original.attr.value)])
             return updated
 
-    out = []
-    for node in block:
-        if any(node is candidates[name] for name in usable):
-            continue
-        new = node.visit(Replace())
-        if new is not node:
-            writer._remember(new, writer.origins.get(id(node), node))
-        out.append(new)
-    return out
+    return _rewritten_block(block, Replace(), [candidates[name] for name in usable], writer)
 
 
 def _literal_key(node: cst.Subscript) -> str | None:

@@ -471,25 +471,13 @@ def _slice(program: SessionProgram, step: Step) -> None:
                 needed |= {n for n in step.train.use.reads if kinds.get(n) in ("computation", "input")}
         elif kinds.get(name) in ("computation", "input"):
             needed.add(name)
-    inputs_needed: set[str] = set()
-    chosen: list[GraphStatement] = []
     fed = {name for name, _ in step.sites[0].feeds}
-    for statement in reversed(program.statements):
-        fed_state = statement.kind == "computation" and statement.use.binds & needed & fed
-        if (statement.kind == "input" or fed_state) and statement.use.binds & needed:
-            inputs_needed |= statement.use.binds & needed
-            needed -= statement.use.binds
-            continue
-        if statement.kind != "computation" or not statement.use.binds & needed:
-            continue
-        chosen.append(statement)
-        needed -= statement.use.binds - statement.use.mutates  # a mutated name needs its earlier binding too
-        needed |= {name for name in statement.use.reads if kinds.get(name) in ("computation", "input")}
+    chosen, inputs_needed, needed = _backward_slice(program, needed, program.statements, fed)
     leftover = sorted(name for name in needed if kinds.get(name) in ("computation", "input"))
     if leftover:
         raise Refusal(step.sites[0].call, f"the fetch needs {leftover[0]!r}, which the graph region "
                       "computes nowhere before it", "")
-    step.statements = list(reversed(chosen))
+    step.statements = chosen
     _attach_trace_prints(program, step, inputs_needed | fed)
     if step.train is not None and step.train.call.func.attr.value == "apply_gradients":
         _split_at_the_tape(program, step)
@@ -554,26 +542,40 @@ def _built_from(program: SessionProgram, setting: str) -> set[str]:
     return names
 
 
+def _backward_slice(program: SessionProgram, needed: set[str], statements: list[GraphStatement],
+                    fed: set[str]) -> tuple[list[GraphStatement], set[str], set[str]]:
+    """The computation statements of ``statements`` that compute ``needed`` (in order), the
+    placeholders (and fed states among ``fed``) they read, and the names nothing there computes."""
+    kinds = program.kinds
+    needed = set(needed)
+    inputs: set[str] = set()
+    chosen: list[GraphStatement] = []
+    for statement in reversed(statements):
+        fed_state = statement.kind == "computation" and statement.use.binds & needed & fed
+        if (statement.kind == "input" or fed_state) and statement.use.binds & needed:
+            inputs |= statement.use.binds & needed
+            needed -= statement.use.binds
+            continue
+        if statement.kind != "computation" or not statement.use.binds & needed:
+            continue
+        chosen.append(statement)
+        needed -= statement.use.binds - statement.use.mutates  # a mutated name needs its earlier binding too
+        needed |= {name for name in statement.use.reads if kinds.get(name) in ("computation", "input")}
+    return list(reversed(chosen)), inputs, needed
+
+
 def _print_in_a_step_that_can_compute_it(program: SessionProgram, printed: GraphStatement, steps: list[Step]) -> None:
     """A build-time ``print`` of tensors no fetch needs (``print(inputs_series)``): TF1 printed
     the symbolic tensors as it built them. The first step whose fed placeholders suffice also
     computes them (nothing else reads them) and prints them when it is traced, as TF1 did."""
     kinds = program.kinds
+    tensors = {name for name in printed.use.reads if kinds.get(name) in ("computation", "input")}
+    before = program.statements[:program.statements.index(printed)]
+    chosen, inputs, needed = _backward_slice(program, tensors, before, set())
+    if needed:
+        return
     for step in steps:
-        needed = {name for name in printed.use.reads if kinds.get(name) in ("computation", "input")}
-        chosen: list[GraphStatement] = []
-        inputs: set[str] = set()
-        for statement in reversed(program.statements[:program.statements.index(printed)]):
-            if statement.kind == "input" and statement.use.binds & needed:
-                inputs |= statement.use.binds & needed
-                needed -= statement.use.binds
-                continue
-            if statement.kind != "computation" or not statement.use.binds & needed:
-                continue
-            chosen.append(statement)
-            needed -= statement.use.binds - statement.use.mutates
-            needed |= {name for name in statement.use.reads if kinds.get(name) in ("computation", "input")}
-        if needed or not inputs <= set(step.parameters):
+        if not inputs <= set(step.parameters):
             continue
         have = {id(statement) for statement in step.statements}
         step.statements = sorted([*step.statements, *(s for s in chosen if id(s) not in have), printed],
