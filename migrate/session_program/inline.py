@@ -49,6 +49,14 @@ class _Helper:
     node: cst.FunctionDef
     owner: str | None = None  # the class name for a method
     parameters: list[cst.Param] = field(default_factory=list)
+    _syntax: ast.FunctionDef | None = None
+
+    @property
+    def syntax(self) -> ast.FunctionDef:
+        """The definition as CPython's ``ast`` (parsed once: every call site reads it)."""
+        if self._syntax is None:
+            self._syntax = ast.parse(cst.Module([self.node]).code).body[0]
+        return self._syntax
 
 
 @dataclass
@@ -216,7 +224,7 @@ def _simple_signature(helper: _Helper) -> bool:
     helper.parameters = list(params.params)
     if helper.owner is not None and (not helper.parameters or helper.parameters[0].name.value != "self"):
         return False
-    tree = ast.parse(cst.Module([helper.node]).code).body[0]
+    tree = helper.syntax
     inner_returns = {id(r) for d in tree.body if isinstance(d, ast.FunctionDef) for r in ast.walk(d)
                      if isinstance(r, ast.Return)}
     returns = [n for n in ast.walk(tree) if isinstance(n, ast.Return) and id(n) not in inner_returns]
@@ -393,7 +401,7 @@ class _Writer:
     def _free_names_safe(self, helper: _Helper, local: set[str]) -> bool:
         """The helper's free names mean, in the block, what they meant in the helper (module
         names the block does not rebind)."""
-        tree = ast.parse(cst.Module([helper.node]).code).body[0]
+        tree = helper.syntax
         parameters = {p.name.value for p in helper.parameters}
         loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         comprehension = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
@@ -410,7 +418,7 @@ class _Writer:
         if bound is None:
             return None
         body = _body(helper)
-        tree = ast.parse(cst.Module([helper.node]).code).body[0]
+        tree = helper.syntax
         parameters = {p.name.value for p in helper.parameters}
         nested = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
         local = (_stored_outside_comprehensions(tree) - parameters) | {n.name for n in nested}
@@ -513,7 +521,7 @@ class _Writer:
         called = [self.resolver.call_path(c) for c in calls_in(helper.node, self.resolver)]
         if not called or not all(is_keras(path) or path in RUNTIME_WRAPPERS for path in called):
             return None  # only cell builders: anything that computes is written out as statements
-        tree = ast.parse(cst.Module([helper.node]).code).body[0]
+        tree = helper.syntax
         if any(isinstance(n, ast.comprehension) for n in ast.walk(tree)):
             return None  # a local or parameter read in a loop would be evaluated once per item
         local = {a.targets[0].target.value for a in assignments}

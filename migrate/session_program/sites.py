@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migrate.qualified_names import normalise
 from migrate.session_program import Refusal
 from migrate.session_program.regions import (
     FILE_WRITER, GRADIENTS, INITIALIZERS, MOVED_KINDS, TRAINABLE_VARIABLES, GraphStatement, SessionProgram,
@@ -107,10 +108,6 @@ def _assigned_name(statement: cst.BaseStatement, call: cst.Call) -> str | None:
     return None
 
 
-def _normalised(path: str) -> str:
-    return "tensorflow." + path[len("tensorflow.compat.v1."):] if path.startswith("tensorflow.compat.v1.") else path
-
-
 # Saver.save / Saver.restore parameters (TF1 order), and the save settings that only shaped
 # TF1's side files (the meta graph), never the values saved.
 SAVE_PARAMETERS = ("sess", "save_path", "global_step", "latest_filename", "meta_graph_suffix", "write_meta_graph",
@@ -199,7 +196,7 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                 return False
             raise Refusal(node, f"{func.value.value}.{method}(...) (summaries written from Session.run results)",
                           "the tf2 level maps FileWriter graphs, not summaries yet")
-        if _normalised(self.resolver.call_path(node) or "") == FILE_WRITER:
+        if self.resolver.call_path(node) == FILE_WRITER:  # call_path is normalised already
             if not (self.statement_stack and _assigned_name(self.statement_stack[-1], node)):
                 raise Refusal(node, "a FileWriter not assigned to a name", "")
             logdir, graph = writer_arguments(node, self.resolver, self.session)
@@ -221,7 +218,7 @@ class _SessionRegionVisitor(cst.CSTVisitor):
 
     def _eager_function(self, call: cst.Call) -> bool:
         path = self.resolver.call_path(call)
-        return path is not None and _normalised(path) in EAGER_FUNCTIONS
+        return path in EAGER_FUNCTIONS
 
     def _saver_call(self, node: cst.Call, saver: str, method: str) -> None:
         if method not in ("save", "restore"):
@@ -270,9 +267,10 @@ class _SessionRegionVisitor(cst.CSTVisitor):
                 and self._eager_function(node.value)):
             return True  # tf.argmax(fetched, 1).eval(): computed eagerly in TF2 (visit_Call records it)
         path = self.resolver.path(node)
-        if path is not None and (_normalised(path) in FILE_FUNCTIONS or _normalised(path).startswith("tensorflow.io.gfile.")):
+        normal = normalise(path) if path is not None else None
+        if normal is not None and (normal in FILE_FUNCTIONS or normal.startswith("tensorflow.io.gfile.")):
             return False  # reads files, builds no graph: the same call in TF2
-        if path is not None and _normalised(path) in DTYPES:
+        if normal in DTYPES:
             return False
         if path is not None and id(node) in self.evaluated_functions:
             return False  # tf.argmax(fetched, 1) under .eval(): TF2 runs it eagerly, as TF1 ran the op once
